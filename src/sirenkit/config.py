@@ -1,0 +1,189 @@
+"""Run configuration: plain dataclasses, saved as JSON in every run folder.
+
+Every tunable is a dataclass field with a default and a docstring underneath; the same text is
+the CLI's --help. A run folder must load with ``json.load`` after any refactor, so choices are
+registry names, never class paths or pickles.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import inspect
+import json
+import math
+import textwrap
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from sirenkit.errors import ConfigError, did_you_mean
+
+T = TypeVar("T")
+
+LR_SCHEDULES = ("constant", "cosine", "exponential")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@dataclass
+class FieldConfig:
+    """The network that represents the signal."""
+
+    activation: str = "sine"
+    """Nonlinearity: 'sine' is SIREN; 'relu', 'tanh' are the paper's baselines (plain MLP)."""
+    hidden_features: int = 256
+    """Width of every hidden layer (paper: 256)."""
+    hidden_layers: int = 3
+    """Number of hidden-to-hidden layers; 3 means 5 linear layers in all, as in the paper."""
+    first_omega_0: float = 30.0
+    """Frequency scale of the first sine layer: larger fits finer detail. Image 30; audio 3000."""
+    hidden_omega_0: float = 30.0
+    """Frequency scale of the hidden sine layers; 30 as in the reference code."""
+    in_features: int = 2
+    """Coordinate dimension; set by the task (2 for images)."""
+    out_features: int = 1
+    """Value dimension; set by the task (1 grey, 3 RGB)."""
+    outermost_linear: bool = True
+    """End with a plain linear layer (True, the paper's choice) rather than one more sine layer."""
+
+    def __post_init__(self) -> None:
+        check_positive(self, "hidden_features", "hidden_layers", "in_features", "out_features", allow_zero=("hidden_layers",))
+        check_positive(self, "first_omega_0", "hidden_omega_0")
+
+
+@dataclass
+class FitConfig:
+    """The one training loop's settings, shared by every task."""
+
+    steps: int = 500
+    """Optimizer steps (never epochs)."""
+    lr: float = 1e-3
+    """Adam learning rate at the start of the schedule (official notebook: 1e-4, 10x slower to converge)."""
+    lr_schedule: str = "cosine"
+    """How the learning rate changes over the steps: constant, cosine or exponential."""
+    lr_final: float = 0.01
+    """Final learning rate as a fraction of --lr, for the cosine and exponential schedules."""
+    warmup_steps: int = 0
+    """Steps of linear learning-rate warm-up from 0 before the schedule starts."""
+    batch_size: int = 0
+    """Coordinates per step; 0 means the full grid every step (the paper's image setting)."""
+    clip_grad: float = 0.0
+    """Clip the gradient norm to this value; 0 turns clipping off (the SDF reference uses 1.0)."""
+    seed: int = 0
+    """Seed of the weight init and of every random draw in training; same seed, same result on CPU."""
+    eval_every: int = 100
+    """Evaluate the metrics (PSNR, ...) on the full signal every this many steps."""
+    log_every: int = 10
+    """Write one line of metrics.jsonl every this many steps."""
+    save_every: int = 100
+    """Write checkpoint.pt every this many steps (atomically), so a killed run can --resume."""
+    target_psnr: float = 0.0
+    """Stop as soon as an evaluation reaches this PSNR in dB; 0 turns it off."""
+    max_seconds: float = 0.0
+    """Stop after this much training time in seconds; 0 turns it off."""
+    device: str = "auto"
+    """Where to train: auto (cuda when available), cpu or cuda."""
+
+    def __post_init__(self) -> None:
+        check_positive(self, "steps", "lr", "eval_every", "log_every", "save_every")
+        check_positive(self, "batch_size", "clip_grad", "target_psnr", "max_seconds", "warmup_steps", allow_zero=True)
+        if not 0.0 < self.lr_final <= 1.0:
+            raise ConfigError(f"lr_final={self.lr_final} is not in (0, 1]; it is the final lr as a fraction of --lr, e.g. 0.01.")
+        check_choice(self, "lr_schedule", LR_SCHEDULES)
+        check_choice(self, "device", DEVICES)
+
+
+@dataclass
+class RunConfig:
+    """Everything a run needs, saved as config.json before step 0."""
+
+    task: str
+    """Registry name of the task ('image', ...)."""
+    task_config: dict[str, Any]
+    """The task's own config dataclass, as a dict."""
+    field: FieldConfig = dataclasses.field(default_factory=FieldConfig)
+    fit: FitConfig = dataclasses.field(default_factory=FitConfig)
+    versions: dict[str, str] = dataclasses.field(default_factory=dict)
+    """sirenkit, torch and numpy versions that made the run (filled when saved)."""
+
+
+def check_positive(obj: object, *names: str, allow_zero: bool | tuple[str, ...] = False) -> None:
+    for name in names:
+        value = getattr(obj, name)
+        zero_ok = allow_zero is True or (isinstance(allow_zero, tuple) and name in allow_zero)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            raise ConfigError(f"{name}={value!r} is not a finite number; pass a number, e.g. {name}={getattr(type(obj)(), name)}.")
+        if value < 0 or (value == 0 and not zero_ok):
+            bound = ">= 0" if zero_ok else "> 0"
+            raise ConfigError(f"{name}={value} must be {bound}; pass e.g. --{name.replace('_', '-')} {getattr(type(obj)(), name) or 1}.")
+
+
+def check_choice(obj: object, name: str, choices: tuple[str, ...]) -> None:
+    value = getattr(obj, name)
+    if value not in choices:
+        raise ConfigError(f"{name}='{value}' is not valid; choose one of: {', '.join(choices)}{did_you_mean(str(value), choices)}")
+
+
+@cache
+def field_docs(cls: type) -> dict[str, str]:
+    """The docstring written under each dataclass field, keyed by field name (used for --help)."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    docs: dict[str, str] = {}
+    for node, following in zip(body, body[1:]):
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            if isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant):
+                docs[node.target.id] = " ".join(str(following.value.value).split())
+    return docs
+
+
+def from_dict(cls: type[T], data: dict[str, Any], *, where: str = "") -> T:
+    """Build dataclass `cls` from a dict, refusing unknown keys (a typo must not fall back to a default)."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where or cls.__name__}: expected a JSON object, got {type(data).__name__}.")
+    known = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        key = unknown[0]
+        raise ConfigError(
+            f"{where or cls.__name__}: unknown key '{key}'{did_you_mean(key, list(known))}; "
+            f"known keys: {', '.join(known)}."
+        )
+    values = {}
+    for name, value in data.items():
+        nested = _dataclass_type(known[name].type)
+        values[name] = from_dict(nested, value, where=f"{where}.{name}" if where else name) if nested else value
+    return cls(**values)
+
+
+def _dataclass_type(annotation: Any) -> type | None:
+    names = {"FieldConfig": FieldConfig, "FitConfig": FitConfig}
+    return names.get(annotation if isinstance(annotation, str) else getattr(annotation, "__name__", ""))
+
+
+def to_json(config: Any) -> str:
+    """JSON text of a config dataclass (nested dataclasses become objects)."""
+    return json.dumps(dataclasses.asdict(config), indent=2, sort_keys=False)
+
+
+def from_json(cls: type[T], text: str) -> T:
+    """Inverse of `to_json`; unknown keys raise ConfigError listing the known ones."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"config is not valid JSON ({exc}); fix the file or start from a run's config.json.") from None
+    return from_dict(cls, data)
+
+
+def load_run_config(path: str | Path) -> RunConfig:
+    """Read a run's config.json (or the run folder that holds one)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "config.json"
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such config file; pass a run folder or its config.json.")
+    return from_json(RunConfig, path.read_text())
+
+
+Device = Literal["auto", "cpu", "cuda"]

@@ -1,0 +1,77 @@
+"""A plain MLP with any registered activation: the baselines, and a reference for Siren."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from sirenkit.activations import make_activation
+from sirenkit.config import FieldConfig
+from sirenkit.errors import ShapeError
+
+
+class MLP(nn.Module):
+    """coords (..., in_features) -> values (..., out_features) through linear + activation layers.
+
+    Same layer layout and parameter names as `Siren` (``layers.0`` ... ``layers.{L+1}``), so a
+    ``MLP(activation="sine")`` built with the same seed holds the same weights and serves as the
+    plain-PyTorch reference that the fused Siren is tested against. Each activation initialises
+    the layer that feeds it (the reference code's pairing of nonlinearity and init).
+
+    Args:
+        in_features, hidden_features, hidden_layers, out_features: as in `Siren`.
+        activation: a name in `sirenkit.activations.ACTIVATIONS`.
+        first_omega_0, hidden_omega_0: used by periodic activations only.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        hidden_features: int,
+        hidden_layers: int,
+        out_features: int,
+        *,
+        activation: str = "relu",
+        first_omega_0: float = 30.0,
+        hidden_omega_0: float = 30.0,
+    ) -> None:
+        super().__init__()
+        self.config = FieldConfig(activation, hidden_features, hidden_layers, first_omega_0, hidden_omega_0, in_features, out_features)
+        self.in_features, self.out_features = in_features, out_features
+        widths = [in_features] + [hidden_features] * (hidden_layers + 1) + [out_features]
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths, widths[1:]))
+        omegas = [first_omega_0] + [hidden_omega_0] * (len(self.layers) - 1)
+        self.activations = nn.ModuleList(make_activation(activation, omega_0=w) for w in omegas[:-1])
+        for i, layer in enumerate(self.layers):
+            make_activation(activation, omega_0=omegas[i]).init_linear_(layer, is_first=i == 0)
+
+    def forward(self, coords: Tensor) -> Tensor:
+        if coords.shape[-1] != self.in_features:
+            raise ShapeError(
+                f"coords has shape {tuple(coords.shape)}; expected (..., {self.in_features}) for a field with "
+                f"in_features={self.in_features}. Use sk.grid(shape) to build coordinates."
+            )
+        x = coords
+        for layer, act in zip(self.layers, self.activations):
+            x = act(layer(x))
+        return self.layers[-1](x)
+
+
+def build_field(config: FieldConfig, *, seed: int | None = None) -> nn.Module:
+    """The field a config describes: Siren for 'sine', else an MLP with that activation.
+
+    With `seed`, the init draws from that seed without touching the global RNG state.
+    """
+    def make() -> nn.Module:
+        if config.activation == "sine":
+            return Siren(config.in_features, config.hidden_features, config.hidden_layers, config.out_features,
+                         first_omega_0=config.first_omega_0, hidden_omega_0=config.hidden_omega_0,
+                         outermost_linear=config.outermost_linear)
+        return MLP(config.in_features, config.hidden_features, config.hidden_layers, config.out_features,
+                   activation=config.activation, first_omega_0=config.first_omega_0, hidden_omega_0=config.hidden_omega_0)
+
+    if seed is None:
+        return make()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return make()

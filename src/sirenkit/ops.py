@@ -1,0 +1,103 @@
+"""Differential operators of a field's outputs with respect to its input coordinates.
+
+All are batched over points: every output point depends on its own coordinates only, so one
+vector-Jacobian product with a vector of ones gives every point's derivative at once. With
+``create_graph=True`` (the default) the result can itself be a loss (Poisson, SDF, PDEs).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from sirenkit.errors import ShapeError
+
+
+def _check(outputs: Tensor, coords: Tensor, name: str) -> None:
+    if not coords.requires_grad:
+        raise ShapeError(
+            f"{name}: coords does not require grad; call coords.requires_grad_() before computing "
+            "outputs = field(coords)."
+        )
+    if outputs.shape[:-1] != coords.shape[:-1]:
+        raise ShapeError(
+            f"{name}: outputs has shape {tuple(outputs.shape)} and coords {tuple(coords.shape)}; "
+            "they must share every dimension but the last (one output row per coordinate row)."
+        )
+
+
+def _vjp(outputs: Tensor, coords: Tensor, create_graph: bool) -> Tensor:
+    (grad,) = torch.autograd.grad(outputs, coords, torch.ones_like(outputs), create_graph=create_graph)
+    return grad
+
+
+def gradient(outputs: Tensor, coords: Tensor, *, create_graph: bool = True) -> Tensor:
+    """Gradient of a scalar field with respect to coords.
+
+    Shape:
+        outputs: (..., 1); coords: (..., d) with requires_grad=True, used to compute outputs.
+        returns: (..., d)
+    """
+    _check(outputs, coords, "gradient")
+    if outputs.shape[-1] != 1:
+        raise ShapeError(
+            f"gradient: outputs has {outputs.shape[-1]} channels; expected 1. "
+            "Use sirenkit.ops.jacobian for vector-valued outputs, or select a channel with outputs[..., :1]."
+        )
+    return _vjp(outputs, coords, create_graph)
+
+
+def jacobian(outputs: Tensor, coords: Tensor, *, create_graph: bool = True) -> Tensor:
+    """Jacobian d outputs_i / d coords_j, one backward pass per output channel.
+
+    Shape:
+        outputs: (..., m); coords: (..., d).
+        returns: (..., m, d)
+    """
+    _check(outputs, coords, "jacobian")
+    rows = [_vjp(outputs[..., i], coords, create_graph) for i in range(outputs.shape[-1])]
+    return torch.stack(rows, dim=-2)
+
+
+def divergence(vectors: Tensor, coords: Tensor, *, create_graph: bool = True) -> Tensor:
+    """Divergence sum_i d vectors_i / d coords_i of a vector field.
+
+    Shape:
+        vectors: (..., d); coords: (..., d).
+        returns: (..., 1)
+    """
+    _check(vectors, coords, "divergence")
+    if vectors.shape[-1] != coords.shape[-1]:
+        raise ShapeError(
+            f"divergence: vectors has {vectors.shape[-1]} components but coords has {coords.shape[-1]}; "
+            "the divergence needs one component per coordinate."
+        )
+    div = torch.zeros_like(vectors[..., :1])
+    for i in range(coords.shape[-1]):
+        div = div + _vjp(vectors[..., i], coords, create_graph)[..., i : i + 1]
+    return div
+
+
+def laplacian(outputs: Tensor, coords: Tensor, *, create_graph: bool = True) -> Tensor:
+    """Sum of second derivatives of a scalar field w.r.t. coords (divergence of the gradient).
+
+    Used by the Poisson and Helmholtz tasks; keeps the graph so the result can be a loss.
+
+    Shape:
+        outputs: (..., 1); coords: (..., d).
+        returns: (..., 1)
+    """
+    return divergence(gradient(outputs, coords, create_graph=True), coords, create_graph=create_graph)
+
+
+def hessian(outputs: Tensor, coords: Tensor, *, create_graph: bool = True) -> Tensor:
+    """Matrix of second derivatives of a scalar field.
+
+    Shape:
+        outputs: (..., 1); coords: (..., d).
+        returns: (..., d, d)
+    """
+    return jacobian(gradient(outputs, coords, create_graph=True), coords, create_graph=create_graph)
+
+
+__all__ = ["divergence", "gradient", "hessian", "jacobian", "laplacian"]

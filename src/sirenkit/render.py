@@ -1,0 +1,74 @@
+"""Evaluating a field on grids of any size, in chunks of bounded memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from sirenkit import ops
+from sirenkit.errors import ConfigError
+
+DEFAULT_CHUNK_SIZE = 65536
+"""Points per forward pass when evaluating: 65536 x 256 floats = 64 MiB per hidden activation."""
+
+
+def grid_chunks(shape: Sequence[int], chunk_size: int, *, device: torch.device | str = "cpu") -> Iterator[Tensor]:
+    """The coordinates of `sirenkit.grid(shape)`, `chunk_size` rows at a time, never all at once."""
+    if chunk_size < 1:
+        raise ConfigError(f"chunk_size={chunk_size} must be >= 1; pass e.g. --chunk-size {DEFAULT_CHUNK_SIZE}.")
+    axes = [torch.linspace(-1.0, 1.0, n, device=device) if n > 1 else torch.zeros(1, device=device) for n in shape]
+    total = int(np.prod(shape))
+    for start in range(0, total, chunk_size):
+        flat = torch.arange(start, min(start + chunk_size, total), device=device)
+        index = torch.unravel_index(flat, tuple(shape))
+        yield torch.stack([axis[i] for axis, i in zip(axes, index)], dim=-1)
+
+
+def _device_of(field: nn.Module) -> torch.device:
+    return next(field.parameters()).device
+
+
+@torch.no_grad()
+def evaluate_grid(field: nn.Module, shape: Sequence[int], *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Tensor:
+    """Field values on the grid `shape`, on the CPU.
+
+    Shape:
+        returns: (*shape, out_features)
+    """
+    device = _device_of(field)
+    values = [field(coords).float().cpu() for coords in grid_chunks(shape, chunk_size, device=device)]
+    return torch.cat(values).reshape(*shape, -1)
+
+
+def render_image(field: nn.Module, shape: tuple[int, int], *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> np.ndarray:
+    """An image field rendered at (H, W), mapped from [-1, 1] to [0, 1] and clipped.
+
+    Shape:
+        returns: (H, W, C) float32
+    """
+    values = evaluate_grid(field, shape, chunk_size=chunk_size)
+    return ((values.numpy() + 1.0) / 2.0).clip(0.0, 1.0).astype(np.float32)
+
+
+def derivative_images(field: nn.Module, shape: tuple[int, int], *, chunk_size: int = 16384) -> tuple[np.ndarray, np.ndarray]:
+    """|grad| and Laplacian of the field's mean channel on an (H, W) grid, chunked.
+
+    Derivatives are taken w.r.t. the coordinates in [-1, 1], as the fit sees them.
+
+    Shape:
+        returns: two (H, W) float32 arrays
+    """
+    device = _device_of(field)
+    norms, laps = [], []
+    for coords in grid_chunks(shape, chunk_size, device=device):
+        coords.requires_grad_(True)
+        with torch.enable_grad():
+            values = field(coords).mean(-1, keepdim=True)
+            grad = ops.gradient(values, coords)
+            lap = ops.divergence(grad, coords, create_graph=False)
+        norms.append(grad.detach().norm(dim=-1).cpu())
+        laps.append(lap.detach()[:, 0].cpu())
+    return (torch.cat(norms).reshape(shape).numpy(), torch.cat(laps).reshape(shape).numpy())

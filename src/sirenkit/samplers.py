@@ -1,0 +1,53 @@
+"""Coordinate grids and the samplers that pick the coordinates of one training step."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor
+
+from sirenkit.errors import ConfigError
+
+
+def grid(shape: Sequence[int], *, device: torch.device | str | None = None, dtype: torch.dtype = torch.float32) -> Tensor:
+    """Coordinates of a regular grid spanning [-1, 1] in every axis, endpoints included.
+
+    Axis order follows `shape` (rows, then columns for an image), so ``grid((H, W))[i * W + j]``
+    is the coordinate (y_i, x_j) of pixel (i, j).
+
+    Shape:
+        returns: (prod(shape), len(shape))
+
+    Example:
+        >>> grid((2, 3))[:, 1]
+        tensor([-1.,  0.,  1., -1.,  0.,  1.])
+    """
+    if not shape or any(int(n) < 1 for n in shape):
+        raise ConfigError(f"grid shape {tuple(shape)} is invalid; every size must be >= 1, e.g. grid((256, 256)).")
+    axes = [torch.linspace(-1.0, 1.0, int(n), device=device, dtype=dtype) if n > 1 else torch.zeros(1, device=device, dtype=dtype)
+            for n in shape]
+    mesh = torch.meshgrid(*axes, indexing="ij")
+    return torch.stack(mesh, dim=-1).reshape(-1, len(shape))
+
+
+class GridSampler:
+    """Full batch, or `batch_size` random rows of a fixed set of coordinates and targets per step.
+
+    Random rows are drawn without replacement from the fit loop's generator, so a run is
+    reproducible from its seed (and resumable from the generator's saved state).
+    """
+
+    def __init__(self, coords: Tensor, target: Tensor, *, batch_size: int = 0) -> None:
+        self.coords, self.target = coords, target
+        self.batch_size = batch_size if 0 < batch_size < len(coords) else 0
+
+    def to(self, device: torch.device) -> GridSampler:
+        self.coords, self.target = self.coords.to(device), self.target.to(device)
+        return self
+
+    def sample(self, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+        if not self.batch_size:
+            return self.coords, self.target
+        index = torch.randperm(len(self.coords), generator=generator)[: self.batch_size].to(self.coords.device)
+        return self.coords[index], self.target[index]

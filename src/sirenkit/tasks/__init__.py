@@ -1,0 +1,11 @@
+"""Registry of tasks: one file each, one line here; the CLI makes one subcommand per entry."""
+
+from __future__ import annotations
+
+from sirenkit.tasks.base import Batch, Task
+from sirenkit.tasks.image import ImageConfig, ImageTask
+
+TASKS = {"image": (ImageTask, ImageConfig)}
+"""name -> (task class with ``from_config``, its config dataclass)."""
+
+__all__ = ["TASKS", "Batch", "ImageConfig", "ImageTask", "Task"]

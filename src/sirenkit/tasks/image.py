@@ -1,0 +1,152 @@
+"""Image fitting: pixel coordinates in [-1, 1]^2 -> colour in [-1, 1] (paper Sec. 3.1, Fig. 1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from scipy import ndimage
+from torch import Tensor, nn
+
+from sirenkit.config import check_positive
+from sirenkit.errors import ConfigError
+from sirenkit.io.image import load_image, save_image
+from sirenkit.metrics import psnr, ssim
+from sirenkit.render import DEFAULT_CHUNK_SIZE, derivative_images, render_image
+from sirenkit.samplers import GridSampler, grid
+from sirenkit.tasks.base import Batch
+
+
+@dataclass
+class ImageConfig:
+    """What image to fit."""
+
+    source: str = "camera"
+    """Image file (PNG/JPEG/TIFF/BMP) or built-in scikit-image name: camera (alias cameraman), astronaut, coffee, chelsea, ..."""
+    size: int = 256
+    """Resize so the longer side has this many pixels, keeping the aspect (0 keeps the file's size). The notebook fits 256^2."""
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+    """Points per forward pass when evaluating and exporting (bounds memory)."""
+    loss_weights: dict[str, float] = field(default_factory=lambda: {"mse": 1.0})
+    """Weight of each loss term; the image task has one, 'mse' on values in [-1, 1]."""
+
+    def __post_init__(self) -> None:
+        check_positive(self, "size", allow_zero=True)
+        check_positive(self, "chunk_size")
+        if set(self.loss_weights) - {"mse"}:
+            raise ConfigError(f"loss_weights has unknown terms {sorted(set(self.loss_weights) - {'mse'})}; the image task has 'mse' only.")
+
+
+class ImageTask:
+    """Fit one image: every pixel is a training point; metrics are PSNR and SSIM on [0, 1].
+
+    Example:
+        >>> task = ImageTask.from_source("camera", size=64)
+        >>> task.image.shape
+        (64, 64, 1)
+    """
+
+    name = "image"
+    in_features = 2
+
+    def __init__(self, image: np.ndarray, *, config: ImageConfig | None = None) -> None:
+        image = np.asarray(image, dtype=np.float32)
+        if image.ndim == 2:
+            image = image[..., None]
+        if image.ndim != 3 or image.shape[0] < 2 or image.shape[1] < 2:
+            raise ConfigError(f"image has shape {image.shape}; expected (H, W) or (H, W, C) with H, W >= 2.")
+        if not np.isfinite(image).all():
+            raise ConfigError("image holds NaN or inf values; pass finite values in [0, 1].")
+        self.config = config or ImageConfig(size=0)
+        self.image = image.clip(0.0, 1.0)
+        self.shape = image.shape[:2]
+        self.out_features = image.shape[2]
+        self.loss_weights = dict(self.config.loss_weights)
+        values = torch.from_numpy(self.image * 2.0 - 1.0).reshape(-1, self.out_features)
+        self._sampler = GridSampler(grid(self.shape), values)
+
+    @classmethod
+    def from_config(cls, config: ImageConfig) -> ImageTask:
+        return cls(load_image(config.source, size=config.size or None), config=config)
+
+    @classmethod
+    def from_source(cls, source: str | Path = "camera", *, size: int = 0) -> ImageTask:
+        """Task for an image file or built-in name, resized so the longer side is `size` (0 keeps it)."""
+        return cls.from_config(ImageConfig(source=str(source), size=size))
+
+    def to(self, device: torch.device) -> ImageTask:
+        self._sampler.to(device)
+        return self
+
+    def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
+        self._sampler.batch_size = batch_size if 0 < batch_size < len(self._sampler.coords) else 0
+        coords, values = self._sampler.sample(generator)
+        return Batch(coords, {"values": values})
+
+    def losses(self, field: nn.Module, batch: Batch) -> dict[str, Tensor]:
+        return {"mse": torch.mean((field(batch.coords) - batch.targets["values"]) ** 2)}
+
+    def reconstruct(self, field: nn.Module) -> np.ndarray:
+        """The fitted image at the training resolution, (H, W, C) in [0, 1]."""
+        return render_image(field, self.shape, chunk_size=self.config.chunk_size)
+
+    def evaluate(self, field: nn.Module) -> dict[str, float]:
+        pred = self.reconstruct(field)
+        return {"psnr": psnr(pred, self.image), "ssim": ssim(pred, self.image)}
+
+    def export(self, field: nn.Module, out_dir: Path) -> list[Path]:
+        pred = self.reconstruct(field)
+        paths = [save_image(out_dir / "reconstruction.png", pred)]
+        paths.append(save_panel(out_dir / "panel.png", self.image, pred, *derivative_images(field, self.shape)))
+        return paths
+
+
+def image_derivatives(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """|grad| and Laplacian of an image's mean channel by finite differences, in the field's units.
+
+    Values are mapped to [-1, 1] and derivatives taken w.r.t. coordinates in [-1, 1], so they
+    compare directly with the derivatives of a fitted field.
+    """
+    values = image.mean(-1) * 2.0 - 1.0
+    h, w = values.shape
+    spacing = (2.0 / (h - 1), 2.0 / (w - 1))
+    gy, gx = np.gradient(values, *spacing)
+    lap = ndimage.correlate1d(values, [1.0, -2.0, 1.0], axis=0, mode="nearest") / spacing[0] ** 2
+    lap += ndimage.correlate1d(values, [1.0, -2.0, 1.0], axis=1, mode="nearest") / spacing[1] ** 2
+    return np.hypot(gx, gy), lap
+
+
+def save_panel(path: Path, truth: np.ndarray, pred: np.ndarray, grad_norm: np.ndarray, lap: np.ndarray) -> Path:
+    """Ground truth and fit side by side with |grad| and Laplacian of each (paper Fig. 1).
+
+    Each derivative panel is scaled to its own 99th percentile, with a colour bar, so it is never
+    all black whatever the units.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sirenkit.io.run_dir import atomic_path
+
+    true_grad, true_lap = image_derivatives(truth)
+    rows = [("ground truth (finite differences)", truth, true_grad, true_lap), ("fit (autograd)", pred, grad_norm, lap)]
+    fig, axes = plt.subplots(2, 3, figsize=(11, 7.4), constrained_layout=True)
+    for row, (label, image, g, lp) in zip(axes, rows):
+        shown = image[..., 0] if image.shape[-1] == 1 else image[..., :3]
+        row[0].imshow(shown, cmap="gray", vmin=0, vmax=1)
+        row[0].set_title(f"{label}")
+        vmax = max(float(np.percentile(g, 99)), 1e-12)
+        fig.colorbar(row[1].imshow(g, cmap="magma", vmin=0, vmax=vmax), ax=row[1], shrink=0.8)
+        row[1].set_title("|∇|")
+        lim = max(float(np.percentile(np.abs(lp), 99)), 1e-12)
+        fig.colorbar(row[2].imshow(lp, cmap="RdBu_r", vmin=-lim, vmax=lim), ax=row[2], shrink=0.8)
+        row[2].set_title("Δ")
+        for ax in row:
+            ax.set_axis_off()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
+    plt.close(fig)
+    return path
