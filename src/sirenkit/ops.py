@@ -26,8 +26,9 @@ def _check(outputs: Tensor, coords: Tensor, name: str) -> None:
         )
 
 
-def _vjp(outputs: Tensor, coords: Tensor, create_graph: bool) -> Tensor:
-    (grad,) = torch.autograd.grad(outputs, coords, torch.ones_like(outputs), create_graph=create_graph)
+def _vjp(outputs: Tensor, coords: Tensor, create_graph: bool, *, retain_graph: bool | None = None) -> Tensor:
+    (grad,) = torch.autograd.grad(outputs, coords, torch.ones_like(outputs), create_graph=create_graph,
+                                  retain_graph=retain_graph)
     return grad
 
 
@@ -55,7 +56,8 @@ def jacobian(outputs: Tensor, coords: Tensor, *, create_graph: bool = True) -> T
         returns: (..., m, d)
     """
     _check(outputs, coords, "jacobian")
-    rows = [_vjp(outputs[..., i], coords, create_graph) for i in range(outputs.shape[-1])]
+    m = outputs.shape[-1]
+    rows = [_vjp(outputs[..., i], coords, create_graph, retain_graph=create_graph or i < m - 1) for i in range(m)]
     return torch.stack(rows, dim=-2)
 
 
@@ -73,8 +75,9 @@ def divergence(vectors: Tensor, coords: Tensor, *, create_graph: bool = True) ->
             "the divergence needs one component per coordinate."
         )
     div = torch.zeros_like(vectors[..., :1])
-    for i in range(coords.shape[-1]):
-        div = div + _vjp(vectors[..., i], coords, create_graph)[..., i : i + 1]
+    d = coords.shape[-1]
+    for i in range(d):
+        div = div + _vjp(vectors[..., i], coords, create_graph, retain_graph=create_graph or i < d - 1)[..., i : i + 1]
     return div
 
 

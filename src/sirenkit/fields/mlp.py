@@ -55,23 +55,3 @@ class MLP(nn.Module):
         for layer, act in zip(self.layers, self.activations):
             x = act(layer(x))
         return self.layers[-1](x)
-
-
-def build_field(config: FieldConfig, *, seed: int | None = None) -> nn.Module:
-    """The field a config describes: Siren for 'sine', else an MLP with that activation.
-
-    With `seed`, the init draws from that seed without touching the global RNG state.
-    """
-    def make() -> nn.Module:
-        if config.activation == "sine":
-            return Siren(config.in_features, config.hidden_features, config.hidden_layers, config.out_features,
-                         first_omega_0=config.first_omega_0, hidden_omega_0=config.hidden_omega_0,
-                         outermost_linear=config.outermost_linear)
-        return MLP(config.in_features, config.hidden_features, config.hidden_layers, config.out_features,
-                   activation=config.activation, first_omega_0=config.first_omega_0, hidden_omega_0=config.hidden_omega_0)
-
-    if seed is None:
-        return make()
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return make()

@@ -41,7 +41,7 @@ def load_image(source: str | Path, *, size: int | None = None) -> np.ndarray:
         try:
             image = iio.imread(path)
         except Exception as exc:  # imageio raises many types for a corrupt file
-            raise DataError(f"{path}: cannot read it as an image ({type(exc).__name__}: {exc}); "
+            raise DataError(f"{path}: cannot read it as an image ({type(exc).__name__}: {str(exc).splitlines()[0]}); "
                             "pass a valid PNG, JPEG, TIFF or BMP file.") from None
     else:
         names = sorted(BUILTIN_IMAGES)

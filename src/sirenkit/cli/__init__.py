@@ -1,0 +1,1 @@
+"""Command-line interface: `sirenkit <task> ...`, `sirenkit render`, `sirenkit info`."""
