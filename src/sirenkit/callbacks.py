@@ -30,6 +30,8 @@ class FitState:
     losses: dict[str, float] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
     history: list[dict[str, float]] = field(default_factory=list)
+    between_steps: bool = True
+    """False while a step is half done; a checkpoint is only taken between steps."""
 
     def checkpoint(self) -> dict[str, Any]:
         """Plain tensors, numbers and dicts only, so it loads with torch.load(weights_only=True)."""
@@ -127,4 +129,5 @@ class Checkpointer(Callback):
             self.save(state)
 
     def on_end(self, state: FitState) -> None:
-        self.save(state)
+        if state.between_steps:  # also on Ctrl-C or an error, so no finished step is lost
+            self.save(state)

@@ -108,11 +108,12 @@ def fit(
         cb.on_start(state)
     try:
         while state.step < config.steps:
-            state.step += 1
+            step = state.step + 1
+            state.between_steps = False
             for group in optimizer.param_groups:
-                group["lr"] = config.lr * lr_factor(state.step, config)
+                group["lr"] = config.lr * lr_factor(step, config)
             start = time.perf_counter()
-            batch = task.sample(state.step, generator, batch_size=config.batch_size)
+            batch = task.sample(step, generator, batch_size=config.batch_size)
             terms = task.losses(field, batch)
             total = sum(weights.get(name, 1.0) * value for name, value in terms.items())
             optimizer.zero_grad(set_to_none=True)
@@ -121,9 +122,11 @@ def fit(
                 nn.utils.clip_grad_norm_(field.parameters(), config.clip_grad)
             total_value = float(total.detach())
             if not math.isfinite(total_value):
-                raise _divergence(state, terms, field)
+                state.between_steps = True
+                raise _divergence(state, step, terms, field)
             optimizer.step()
             state.train_seconds += time.perf_counter() - start
+            state.step, state.between_steps = step, True
             state.losses = {name: float(value.detach()) for name, value in terms.items()} | {"total": total_value}
             if state.step % config.eval_every == 0 or state.step == config.steps:
                 _evaluate(state, all_callbacks)
@@ -180,13 +183,15 @@ def _write_config(out: Path, field: nn.Module, task: Task, config: FitConfig) ->
     write_json(out / "config.json", dataclasses.asdict(run))
 
 
-def _divergence(state: FitState, terms: dict[str, torch.Tensor], field: nn.Module) -> DivergenceError:
-    bad = [name for name, value in terms.items() if not math.isfinite(float(value))] or ["total"]
-    checkpoint = state.out / CHECKPOINT_FILE if state.out is not None and (state.out / CHECKPOINT_FILE).exists() else None
+def _divergence(state: FitState, step: int, terms: dict[str, torch.Tensor], field: nn.Module) -> DivergenceError:
+    values = {name: float(value.detach()) for name, value in terms.items()}
+    bad = next((name for name, value in values.items() if not math.isfinite(value)), "total")
+    shown = "NaN" if math.isnan(values.get(bad, math.nan)) else "inf"
+    checkpoint = state.out / CHECKPOINT_FILE if state.out is not None and state.step > 0 else None
     field_config = getattr(field, "config", None)
-    omega = f" or --first-omega-0 (now {field_config.first_omega_0:g})" if field_config is not None and field_config.activation == "sine" else ""
-    where = f"last good checkpoint: {checkpoint}" if checkpoint else "no checkpoint was written yet"
+    omega = f" or --first-omega-0 (now {field_config.first_omega_0:g})" if getattr(field_config, "activation", "") == "sine" else ""
+    where = f"last good checkpoint: {checkpoint}" if checkpoint else "no step had finished yet"
     return DivergenceError(
-        f"loss became {float(terms[bad[0]]) if bad[0] in terms else 'NaN'} at step {state.step} (term '{bad[0]}'); {where}. "
+        f"loss became {shown} at step {step} (term '{bad}'); {where}. "
         f"Lower --lr (now {state.config.lr:g}){omega}, or pass --clip-grad 1.0."
     )

@@ -39,8 +39,12 @@ def evaluate_grid(field: nn.Module, shape: Sequence[int], *, chunk_size: int = D
         returns: (*shape, out_features)
     """
     device = _device_of(field)
-    values = [field(coords).float().cpu() for coords in grid_chunks(shape, chunk_size, device=device)]
-    return torch.cat(values).reshape(*shape, -1)
+    values = torch.empty(int(np.prod(shape)), field.out_features)
+    start = 0
+    for coords in grid_chunks(shape, chunk_size, device=device):
+        values[start : start + len(coords)] = field(coords)
+        start += len(coords)
+    return values.reshape(*shape, -1)
 
 
 def render_image(field: nn.Module, shape: tuple[int, int], *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> np.ndarray:
@@ -50,7 +54,7 @@ def render_image(field: nn.Module, shape: tuple[int, int], *, chunk_size: int = 
         returns: (H, W, C) float32
     """
     values = evaluate_grid(field, shape, chunk_size=chunk_size)
-    return ((values.numpy() + 1.0) / 2.0).clip(0.0, 1.0).astype(np.float32)
+    return values.add_(1.0).mul_(0.5).clamp_(0.0, 1.0).numpy()
 
 
 def derivative_images(field: nn.Module, shape: tuple[int, int], *, chunk_size: int = 16384) -> tuple[np.ndarray, np.ndarray]:

@@ -83,10 +83,12 @@ def save_image(path: str | Path, image: np.ndarray) -> Path:
     """Write a float image in [0, 1] ((H, W) or (H, W, C)) as 8-bit PNG, atomically."""
     from sirenkit.io.run_dir import atomic_path
 
-    image = np.asarray(image, dtype=np.float64)
+    image = np.asarray(image, dtype=np.float32)
     if image.ndim == 3 and image.shape[-1] == 1:
         image = image[..., 0]
-    pixels = np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
+    pixels = np.empty(image.shape, dtype=np.uint8)
+    for rows in range(0, len(image), 256):  # in bands, so a 4096^2 render needs no extra full-size copies
+        pixels[rows : rows + 256] = np.rint(np.clip(image[rows : rows + 256], 0.0, 1.0) * 255.0)
     path = Path(path)
     with atomic_path(path) as tmp:
         iio.imwrite(tmp, pixels, extension=path.suffix or ".png")

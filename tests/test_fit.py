@@ -1,0 +1,125 @@
+"""The fit loop: resume equals an uninterrupted run, NaN guard, stopping rules, schedules."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import torch
+
+import sirenkit as sk
+from sirenkit.callbacks import Callback
+from sirenkit.config import FitConfig
+from sirenkit.fit import lr_factor
+from sirenkit.io.checkpoint import load_checkpoint
+from sirenkit.tasks import ImageTask
+
+
+@pytest.fixture
+def small_task(camera_crop):
+    return ImageTask(camera_crop[::2, ::2])
+
+
+def _field(seed: int = 0):
+    return sk.build_field(sk.FieldConfig(hidden_features=32, hidden_layers=2), seed=seed)
+
+
+FIT = dict(steps=12, batch_size=300, save_every=4, eval_every=5, device="cpu", seed=7)
+
+
+class _Interrupt(Callback):
+    def __init__(self, at: int) -> None:
+        self.at = at
+
+    def on_step(self, state) -> None:
+        if state.step == self.at:
+            raise KeyboardInterrupt
+
+
+class _CopyCheckpoint(Callback):
+    """Keeps the checkpoint written at `at`, as if the process had been killed right after it."""
+
+    def __init__(self, at: int, dest) -> None:
+        self.at, self.dest = at, dest
+
+    def on_step(self, state) -> None:
+        if state.step == self.at + 1:
+            self.dest.mkdir()
+            shutil.copy(state.out / "checkpoint.pt", self.dest / "checkpoint.pt")
+
+
+def _params(field):
+    return torch.cat([p.detach().flatten() for p in field.parameters()])
+
+
+def test_resume_after_kill_equals_uninterrupted(tmp_path, small_task):
+    straight = _field()
+    result = sk.fit(straight, small_task, out=tmp_path / "a", callbacks=[_CopyCheckpoint(8, tmp_path / "b")], **FIT)
+    assert load_checkpoint(tmp_path / "b" / "checkpoint.pt")["step"] == 8
+    resumed = _field(seed=123)  # different init: everything must come from the checkpoint
+    again = sk.fit(resumed, small_task, out=tmp_path / "b", resume=True, **FIT)
+    torch.testing.assert_close(_params(resumed), _params(straight), rtol=0, atol=0)
+    assert again.metrics["psnr"] == result.metrics["psnr"]
+
+
+def test_resume_after_ctrl_c_equals_uninterrupted(tmp_path, small_task):
+    straight = _field()
+    sk.fit(straight, small_task, out=tmp_path / "a", **FIT)
+    interrupted = _field()
+    with pytest.raises(KeyboardInterrupt):
+        sk.fit(interrupted, small_task, out=tmp_path / "b", callbacks=[_Interrupt(6)], **FIT)
+    assert load_checkpoint(tmp_path / "b" / "checkpoint.pt")["step"] == 6  # saved on the way out
+    resumed = _field(seed=5)
+    sk.fit(resumed, small_task, out=tmp_path / "b", resume=True, **FIT)
+    torch.testing.assert_close(_params(resumed), _params(straight), rtol=0, atol=0)
+    steps = [json.loads(line)["step"] for line in (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()]
+    assert steps == sorted(steps)  # no duplicate lines after the resume
+
+
+def test_checkpoint_loads_weights_only_and_model_round_trip(tmp_path, small_task):
+    field = _field()
+    sk.fit(field, small_task, out=tmp_path, steps=3, device="cpu")
+    state = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    assert state["step"] == 3 and "optimizer" in state
+    loaded = sk.load(tmp_path)
+    coords = sk.grid((17, 9))
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(coords), field(coords), rtol=0, atol=0)
+    # rendering at the training size reproduces the exported reconstruction (8-bit PNG rounding)
+    import imageio.v3 as iio
+
+    png = iio.imread(tmp_path / "reconstruction.png") / 255.0
+    rendered = sk.render_image(loaded, small_task.shape)[..., 0]
+    assert abs(png - rendered).max() <= 0.5 / 255 + 1e-6
+
+
+def test_nan_guard_names_term_and_fix(small_task):
+    field = _field()
+    with torch.no_grad():
+        field.layers[0].weight.fill_(float("nan"))
+    with pytest.raises(sk.DivergenceError, match=r"at step 1 \(term 'mse'\).*Lower --lr \(now 0.001\)"):
+        sk.fit(field, small_task, steps=5, device="cpu")
+
+
+def test_stops_at_target_psnr_and_max_seconds(small_task):
+    result = sk.fit(_field(), small_task, steps=500, eval_every=10, target_psnr=25.0, device="cpu")
+    assert result.stopped_by == "target_psnr" and result.steps < 500 and result.metrics["psnr"] >= 25.0
+    result = sk.fit(_field(), small_task, steps=100000, max_seconds=0.2, device="cpu")
+    assert result.stopped_by == "max_seconds" and result.steps < 100000
+
+
+def test_values_lr_schedules():
+    cosine = FitConfig(steps=101, lr_schedule="cosine", lr_final=0.01)
+    assert lr_factor(1, cosine) == pytest.approx(1.0)
+    assert lr_factor(51, cosine) == pytest.approx(0.505)
+    assert lr_factor(101, cosine) == pytest.approx(0.01)
+    exponential = FitConfig(steps=101, lr_schedule="exponential", lr_final=0.01)
+    assert lr_factor(51, exponential) == pytest.approx(0.1)
+    warm = FitConfig(steps=100, warmup_steps=9, lr_schedule="constant")
+    assert lr_factor(1, warm) == pytest.approx(0.1) and lr_factor(10, warm) == 1.0
+
+
+def test_errors_unknown_override(small_task):
+    with pytest.raises(sk.ConfigError, match="did you mean 'steps'"):
+        sk.fit(_field(), small_task, stepz=3)

@@ -1,0 +1,92 @@
+"""ops against analytic derivatives and central finite differences."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import sirenkit as sk
+from sirenkit import ops
+
+
+def _analytic(coords: torch.Tensor) -> torch.Tensor:
+    x, y = coords[..., :1], coords[..., 1:]
+    return torch.sin(3 * x) * torch.cos(2 * y)
+
+
+@pytest.fixture
+def points() -> torch.Tensor:
+    return (torch.rand(200, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64) * 2 - 1).requires_grad_()
+
+
+def test_values_gradient_analytic(points):
+    f = _analytic(points)
+    x, y = points[:, :1].detach(), points[:, 1:].detach()
+    expected = torch.cat([3 * torch.cos(3 * x) * torch.cos(2 * y), -2 * torch.sin(3 * x) * torch.sin(2 * y)], dim=-1)
+    torch.testing.assert_close(ops.gradient(f, points), expected, atol=1e-10, rtol=0)
+
+
+def test_values_laplacian_analytic(points):
+    f = _analytic(points)
+    torch.testing.assert_close(ops.laplacian(f, points), -13 * f.detach(), atol=1e-10, rtol=0)
+
+
+def test_values_hessian_analytic(points):
+    f = _analytic(points)
+    x, y = points[:, 0].detach(), points[:, 1].detach()
+    h = ops.hessian(f, points)
+    torch.testing.assert_close(h[:, 0, 0], -9 * torch.sin(3 * x) * torch.cos(2 * y), atol=1e-10, rtol=0)
+    torch.testing.assert_close(h[:, 0, 1], -6 * torch.cos(3 * x) * torch.sin(2 * y), atol=1e-10, rtol=0)
+    torch.testing.assert_close(h[:, 0, 1], h[:, 1, 0], atol=1e-12, rtol=0)
+
+
+def test_values_jacobian_and_divergence(points):
+    v = torch.cat([points[:, :1] ** 2 * points[:, 1:], torch.sin(points[:, 1:])], dim=-1)  # (x^2 y, sin y)
+    x, y = points[:, 0].detach(), points[:, 1].detach()
+    j = ops.jacobian(v, points)
+    assert j.shape == (200, 2, 2)
+    torch.testing.assert_close(j[:, 0, 0], 2 * x * y, atol=1e-12, rtol=0)
+    torch.testing.assert_close(j[:, 0, 1], x**2, atol=1e-12, rtol=0)
+    torch.testing.assert_close(j[:, 1, 0], torch.zeros_like(x), atol=1e-12, rtol=0)
+    torch.testing.assert_close(ops.divergence(v, points)[:, 0], 2 * x * y + torch.cos(y), atol=1e-12, rtol=0)
+
+
+def _siren64(seed: int = 0) -> torch.nn.Module:
+    return sk.build_field(sk.FieldConfig(hidden_features=32, hidden_layers=2), seed=seed).double()
+
+
+def test_values_random_siren_vs_finite_differences(points):
+    field = _siren64()
+    h = 1e-4
+    grad = ops.gradient(field(points), points)
+    lap = ops.laplacian(field(points), points)
+    p = points.detach()
+    fd_grad, fd_lap = torch.zeros_like(p), torch.zeros(len(p), 1, dtype=p.dtype)
+    with torch.no_grad():
+        f0 = field(p)
+        for i in range(2):
+            e = torch.zeros(2, dtype=p.dtype)
+            e[i] = h
+            plus, minus = field(p + e), field(p - e)
+            fd_grad[:, i] = ((plus - minus) / (2 * h))[:, 0]
+            fd_lap += (plus - 2 * f0 + minus) / h**2
+    # Central differences: O(h^2) error; the field's 4th derivatives are ~omega^4 = 8e5, so ~1e-3.
+    torch.testing.assert_close(grad, fd_grad, atol=1e-5, rtol=1e-6)
+    torch.testing.assert_close(lap, fd_lap, atol=5e-2, rtol=1e-4)
+
+
+def test_gradcheck_siren_input_derivatives():
+    field = _siren64()
+    coords = (torch.rand(8, 2, dtype=torch.float64) * 2 - 1).requires_grad_()
+    assert torch.autograd.gradcheck(lambda c: ops.gradient(field(c), c), (coords,))
+
+
+def test_errors():
+    coords = torch.rand(5, 2)
+    with pytest.raises(sk.ShapeError, match="requires_grad"):
+        ops.gradient(coords.sum(-1, keepdim=True), coords)
+    coords.requires_grad_()
+    with pytest.raises(sk.ShapeError, match="jacobian"):
+        ops.gradient(coords * 2, coords)
+    with pytest.raises(sk.ShapeError, match="one component per coordinate"):
+        ops.divergence(coords[:, :1], coords)
