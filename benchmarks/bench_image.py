@@ -53,7 +53,7 @@ def run_official(task: ImageTask, steps: int, checkpoints: list[int]) -> dict:
     torch.manual_seed(0)
     model = official_siren()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
-    coords, target = task._sampler.coords, task._sampler.target
+    coords, target = task.coords, task.values
     seconds, psnr_at = 0.0, {}
     for step in range(1, steps + 1):
         start = time.perf_counter()

@@ -73,13 +73,47 @@ def test_fused_matches_plain_forward(grad_mode, device):
         torch.testing.assert_close(siren(coords), plain(coords), rtol=1e-5, atol=1e-5)
 
 
-def test_fused_matches_plain_parameter_gradients(device):
-    siren, plain = (m.to(device) for m in _pair(first_omega_0=40.0))
-    coords, target = torch.rand(500, 2, device=device) * 2 - 1, torch.rand(500, 3, device=device)
-    for model in (siren, plain):
+def _reference(siren: sk.Siren):
+    """Plain autograd on the same weights: layer by layer with torch.sin and F.linear."""
+
+    def forward(coords):
+        x = coords
+        for i, layer in enumerate(siren.layers):
+            x = torch.nn.functional.linear(x, layer.weight, layer.bias)
+            if i < len(siren.layers) - 1 or not siren.outermost_linear:
+                x = torch.sin(siren.omegas[i] * x)
+        return x
+
+    return forward
+
+
+@pytest.mark.parametrize(("out_features", "outermost_linear"), [(1, True), (3, True), (2, False)])
+def test_fused_matches_plain_parameter_gradients(device, out_features, outermost_linear):
+    siren = sk.Siren(2, 48, 2, out_features, first_omega_0=40.0, outermost_linear=outermost_linear).to(device)
+    coords = torch.rand(500, 2, device=device) * 2 - 1
+    target = torch.rand(500, out_features, device=device)
+    grads = []
+    for model in (siren, _reference(siren)):
+        siren.zero_grad()
         ((model(coords) - target) ** 2).mean().backward()
-    for (name, p), q in zip(siren.named_parameters(), plain.parameters()):
-        torch.testing.assert_close(p.grad, q.grad, rtol=1e-4, atol=1e-6, msg=name)
+        grads.append([p.grad.clone() for p in siren.parameters()])
+    for name, a, b in zip([n for n, _ in siren.named_parameters()], *grads):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6, msg=name)
+
+
+def test_fused_two_forwards_before_backward_and_several_steps(device):
+    """The reused workspace never changes results: two batches in one loss, then steps in a row."""
+    siren, plain = (m.to(device) for m in _pair())
+    opts = [torch.optim.Adam(m.parameters(), lr=1e-3) for m in (siren, plain)]
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(3):
+        a, b = (torch.rand(256, 2, generator=gen) * 2 - 1).to(device), (torch.rand(300, 2, generator=gen) * 2 - 1).to(device)
+        for model, opt in zip((siren, plain), opts):
+            opt.zero_grad()
+            (model(a).square().mean() + model(b).abs().mean()).backward()
+            opt.step()
+    for p, q in zip(siren.parameters(), plain.parameters()):
+        torch.testing.assert_close(p, q, rtol=1e-4, atol=1e-5)
 
 
 def test_fused_matches_plain_input_derivatives(device):

@@ -8,50 +8,13 @@ from torch import Tensor, nn
 from sirenkit.activations.sine import Sine
 from sirenkit.config import FieldConfig
 from sirenkit.errors import ShapeError
+from sirenkit.fields.fused import SirenFunction, Workspace
 
 
-class _SineLinear(torch.autograd.Function):
-    """y = sin(omega_0 * (x W^T + b)) in one GEMM, saving cos(.) instead of the argument.
-
-    Saves x and cos(omega_0 z) for the backward, the same memory as autograd's composite
-    (which saves x and z), but never recomputes the cosine or allocates omega_0 * z. It is used for
-    parameter gradients only; input derivatives (ops, derivative losses) take the composite path,
-    which autograd can differentiate twice.
-    """
-
-    @staticmethod
-    def forward(ctx, x: Tensor, weight: Tensor, bias: Tensor, omega_0: float) -> Tensor:  # type: ignore[override]
-        z = torch.addmm(bias, x, weight.t(), beta=omega_0, alpha=omega_0)
-        cos = torch.cos(z)
-        y = torch.sin(z, out=z)
-        ctx.save_for_backward(x, weight, cos)
-        ctx.omega_0 = omega_0
-        return y
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, grad_y: Tensor):  # type: ignore[override]
-        x, weight, cos = ctx.saved_tensors
-        grad_z = torch.mul(grad_y, cos).mul_(ctx.omega_0)
-        grad_x = grad_z @ weight if ctx.needs_input_grad[0] else None
-        # For a thin input (coordinates, K <= 8) MKL's grad_z^T @ x runs at ~1 GFLOP/s;
-        # x^T @ grad_z, transposed, is the same product and streams grad_z once.
-        grad_w = (x.t() @ grad_z).t() if x.shape[1] <= 8 else grad_z.t() @ x
-        return grad_x, grad_w, grad_z.sum(0), None
-
-
-def sine_linear(x: Tensor, linear: nn.Linear, omega_0: float, *, input_derivatives: bool = False) -> Tensor:
-    """sin(omega_0 * linear(x)) for 2-D x, on the fastest path the autograd mode allows.
-
-    No grad: one GEMM and an in-place sine. Parameter gradients only: the fused `_SineLinear`.
-    ``input_derivatives=True`` (derivatives w.r.t. the coordinates are wanted): composite ops,
-    differentiable any number of times.
-    """
-    if not torch.is_grad_enabled():
-        return torch.addmm(linear.bias, x, linear.weight.t(), beta=omega_0, alpha=omega_0).sin_()
-    if input_derivatives:
-        return torch.sin(torch.addmm(linear.bias, x, linear.weight.t(), beta=omega_0, alpha=omega_0))
-    return _SineLinear.apply(x, linear.weight, linear.bias, omega_0)
+def sine_linear(x: Tensor, linear: nn.Linear, omega_0: float) -> Tensor:
+    """sin(omega_0 * linear(x)) for 2-D x in one GEMM; differentiable any number of times."""
+    z = torch.addmm(linear.bias, x, linear.weight.t(), beta=omega_0, alpha=omega_0)
+    return z.sin_() if not torch.is_grad_enabled() else torch.sin(z)
 
 
 class Siren(nn.Module):
@@ -101,6 +64,7 @@ class Siren(nn.Module):
         self.omegas = [float(first_omega_0)] + [float(hidden_omega_0)] * (len(self.layers) - 1)
         for i, layer in enumerate(self.layers):
             Sine(self.omegas[i]).init_linear_(layer, is_first=i == 0)
+        self._workspace = Workspace()
 
     def forward(self, coords: Tensor) -> Tensor:
         if coords.shape[-1] != self.in_features:
@@ -109,13 +73,16 @@ class Siren(nn.Module):
                 f"in_features={self.in_features}. Use sk.grid(shape) to build coordinates."
             )
         x = coords.reshape(-1, self.in_features)
-        input_derivatives = coords.requires_grad
-        last = len(self.layers) - 1
-        for i, layer in enumerate(self.layers):
-            if i == last and self.outermost_linear:
-                x = torch.nn.functional.linear(x, layer.weight, layer.bias)
-            else:
-                x = sine_linear(x, layer, self.omegas[i], input_derivatives=input_derivatives)
+        if torch.is_grad_enabled() and not coords.requires_grad:
+            params = [p for layer in self.layers for p in (layer.weight, layer.bias)]
+            x = SirenFunction.apply(x, tuple(self.omegas), self.outermost_linear, self._workspace, *params)
+        else:  # inference, or derivatives w.r.t. the coordinates are wanted (ops, derivative losses)
+            last = len(self.layers) - 1
+            for i, layer in enumerate(self.layers):
+                if i == last and self.outermost_linear:
+                    x = torch.nn.functional.linear(x, layer.weight, layer.bias)
+                else:
+                    x = sine_linear(x, layer, self.omegas[i])
         return x.reshape(*coords.shape[:-1], self.out_features)
 
     def extra_repr(self) -> str:

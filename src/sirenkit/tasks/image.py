@@ -76,6 +76,16 @@ class ImageTask:
         """Task for an image file or built-in name, resized so the longer side is `size` (0 keeps it)."""
         return cls.from_config(ImageConfig(source=str(source), size=size))
 
+    @property
+    def coords(self) -> Tensor:
+        """Every pixel's coordinates, (H * W, 2) in [-1, 1], row-major."""
+        return self._sampler.coords
+
+    @property
+    def values(self) -> Tensor:
+        """Every pixel's value, (H * W, C) in [-1, 1]."""
+        return self._sampler.target
+
     def to(self, device: torch.device) -> ImageTask:
         self._sampler.to(device)
         return self
