@@ -18,35 +18,14 @@ import time
 from pathlib import Path
 
 import torch
-from torch import nn
 
 import sirenkit as sk
 from sirenkit.callbacks import Callback
 from sirenkit.tasks import ImageTask
 from sirenkit.versions import versions
 
-
-class OfficialSineLayer(nn.Module):
-    """explore_siren.ipynb's SineLayer: sin(omega_0 * linear(x)), the reference init."""
-
-    def __init__(self, in_features: int, out_features: int, *, is_first: bool, omega_0: float = 30.0) -> None:
-        super().__init__()
-        self.omega_0, self.linear = omega_0, nn.Linear(in_features, out_features)
-        bound = 1 / in_features if is_first else math.sqrt(6 / in_features) / omega_0
-        with torch.no_grad():
-            self.linear.weight.uniform_(-bound, bound)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.sin(self.omega_0 * self.linear(x))
-
-
-def official_siren(hidden: int = 256, layers: int = 3) -> nn.Module:
-    net = [OfficialSineLayer(2, hidden, is_first=True)] + [OfficialSineLayer(hidden, hidden, is_first=False) for _ in range(layers)]
-    final = nn.Linear(hidden, 1)
-    with torch.no_grad():
-        bound = math.sqrt(6 / hidden) / 30.0
-        final.weight.uniform_(-bound, bound)
-    return nn.Sequential(*net, final)
+sys.path.insert(0, str(Path(__file__).parent))
+from _official import official_siren, official_step  # noqa: E402
 
 
 def run_official(task: ImageTask, steps: int, checkpoints: list[int]) -> dict:
@@ -57,10 +36,7 @@ def run_official(task: ImageTask, steps: int, checkpoints: list[int]) -> dict:
     seconds, psnr_at = 0.0, {}
     for step in range(1, steps + 1):
         start = time.perf_counter()
-        loss = ((model(coords) - target) ** 2).mean()
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+        official_step(model, optimizer, coords, target)
         seconds += time.perf_counter() - start
         if step in checkpoints:
             psnr_at[step] = task.evaluate(model)["psnr"]

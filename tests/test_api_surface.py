@@ -11,7 +11,7 @@ def test_public_names():
     ])
     for name in sk.__all__:
         assert hasattr(sk, name), name
-    assert sorted(sk.ops.__all__) == ["divergence", "gradient", "hessian", "jacobian", "laplacian"]
+    assert sorted(sk.ops.__all__) == ["Jet", "divergence", "gradient", "hessian", "jacobian", "jet", "laplacian"]
 
 
 def test_grid_layout():

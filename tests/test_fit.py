@@ -123,3 +123,13 @@ def test_values_lr_schedules():
 def test_errors_unknown_override(small_task):
     with pytest.raises(sk.ConfigError, match="did you mean 'steps'"):
         sk.fit(_field(), small_task, stepz=3)
+
+
+def test_custom_module_run_folder(tmp_path, small_task):
+    """Any nn.Module mapping coords to values can be fitted; it has no FieldConfig to save."""
+    torch.manual_seed(0)
+    module = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
+    result = sk.fit(module, small_task, out=tmp_path, steps=20, device="cpu")
+    assert json.loads((tmp_path / "config.json").read_text())["field"] is None
+    assert (tmp_path / "checkpoint.pt").is_file() and not (tmp_path / "model.safetensors").exists()
+    assert result.metrics["psnr"] > 10

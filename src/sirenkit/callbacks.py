@@ -11,6 +11,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from sirenkit.config import FieldConfig
 from sirenkit.io.checkpoint import CHECKPOINT_FILE, MODEL_FILE, save_checkpoint, save_model
 from sirenkit.io.run_dir import append_jsonl
 
@@ -122,7 +123,8 @@ class Checkpointer(Callback):
 
     def save(self, state: FitState) -> None:
         save_checkpoint(self.out / CHECKPOINT_FILE, state.checkpoint())
-        save_model(self.out / MODEL_FILE, state.field)
+        if isinstance(getattr(state.field, "config", None), FieldConfig):  # a sirenkit field, loadable by sk.load
+            save_model(self.out / MODEL_FILE, state.field)
 
     def on_step(self, state: FitState) -> None:
         if state.step % state.config.save_every == 0:

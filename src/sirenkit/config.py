@@ -102,7 +102,8 @@ class RunConfig:
     """Registry name of the task ('image', ...)."""
     task_config: dict[str, Any]
     """The task's own config dataclass, as a dict."""
-    field: FieldConfig = dataclasses.field(default_factory=FieldConfig)
+    field: FieldConfig | None = dataclasses.field(default_factory=FieldConfig)
+    """The field's config; None for a custom module fitted through the API."""
     fit: FitConfig = dataclasses.field(default_factory=FitConfig)
     versions: dict[str, str] = dataclasses.field(default_factory=dict)
     """sirenkit, torch and numpy versions that made the run (filled when saved)."""
@@ -153,13 +154,14 @@ def from_dict(cls: type[T], data: dict[str, Any], *, where: str = "") -> T:
     values = {}
     for name, value in data.items():
         nested = _dataclass_type(known[name].type)
-        values[name] = from_dict(nested, value, where=f"{where}.{name}" if where else name) if nested else value
+        values[name] = from_dict(nested, value, where=f"{where}.{name}" if where else name) if nested and value is not None else value
     return cls(**values)
 
 
 def _dataclass_type(annotation: Any) -> type | None:
     names = {"FieldConfig": FieldConfig, "FitConfig": FitConfig}
-    return names.get(annotation if isinstance(annotation, str) else getattr(annotation, "__name__", ""))
+    text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+    return names.get(text.split(" | ")[0])
 
 
 def to_json(config: Any) -> str:

@@ -176,11 +176,11 @@ def _evaluate(state: FitState, callbacks: Sequence[Callback]) -> None:
 
 
 def _write_config(out: Path, field: nn.Module, task: Task, config: FitConfig) -> None:
+    task_config = dataclasses.asdict(task.config) if dataclasses.is_dataclass(task.config) else {}
+    run = dataclasses.asdict(RunConfig(task=task.name, task_config=task_config, fit=config, versions=versions()))
     field_config = getattr(field, "config", None)
-    run = RunConfig(task=task.name, task_config=dataclasses.asdict(task.config) if dataclasses.is_dataclass(task.config) else {},
-                    field=field_config if field_config is not None else RunConfig.__dataclass_fields__["field"].default_factory(),
-                    fit=config, versions=versions())
-    write_json(out / "config.json", dataclasses.asdict(run))
+    run["field"] = dataclasses.asdict(field_config) if dataclasses.is_dataclass(field_config) else None
+    write_json(out / "config.json", run)
 
 
 def _divergence(state: FitState, step: int, terms: dict[str, torch.Tensor], field: nn.Module) -> DivergenceError:

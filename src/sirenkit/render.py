@@ -39,10 +39,12 @@ def evaluate_grid(field: nn.Module, shape: Sequence[int], *, chunk_size: int = D
         returns: (*shape, out_features)
     """
     device = _device_of(field)
-    values = torch.empty(int(np.prod(shape)), field.out_features)
-    start = 0
+    values, start = None, 0
     for coords in grid_chunks(shape, chunk_size, device=device):
-        values[start : start + len(coords)] = field(coords)
+        chunk = field(coords)
+        if values is None:  # sized by the first chunk: any module mapping coords to values works
+            values = torch.empty(int(np.prod(shape)), chunk.shape[-1])
+        values[start : start + len(coords)] = chunk
         start += len(coords)
     return values.reshape(*shape, -1)
 

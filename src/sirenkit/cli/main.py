@@ -120,7 +120,7 @@ def _run_config(args: argparse.Namespace, config_cls: type) -> RunConfig:
         return current | {k: given[k] for k in names if k in given}
 
     task_dict = merged(config_cls, base.task_config)
-    field_dict = merged(FieldConfig, dataclasses.asdict(base.field), skip=("in_features", "out_features"))
+    field_dict = merged(FieldConfig, dataclasses.asdict(base.field or FieldConfig()), skip=("in_features", "out_features"))
     fit_dict = merged(FitConfig, dataclasses.asdict(base.fit))
     return RunConfig(task=args.task, task_config=dataclasses.asdict(from_dict(config_cls, task_dict, where="task_config")),
                      field=from_dict(FieldConfig, field_dict, where="field"), fit=from_dict(FitConfig, fit_dict, where="fit"))

@@ -1,0 +1,212 @@
+"""Training and inference speed of sirenkit against the official recipe, in one process.
+
+Cameraman 256^2 (65,536 points), the paper's 2-256x3-1 SIREN. Measures, in this order:
+
+1. GEMM peak of this machine (torch.mm, fp32 and bf16) at the SIREN shape and at 1024^3.
+2. Per step at identical maths (fp32, Adam 1e-4, full batch): the official notebook step (plain
+   PyTorch, default allocator: it runs before sirenkit tunes it) vs sirenkit's fused step.
+   Reports s/step, achieved GFLOP/s and % of the measured fp32 peak, and checks that both
+   models still hold the same weights afterwards.
+3. Time to quality: the official recipe for --official-steps, sirenkit's default recipe until
+   its time runs out; time to 30/35/36.4/40/45 dB and PSNR at the official time to 36.4 dB.
+4. Derivative supervision: a gradient- and a Laplacian-supervised step vs a plain step.
+5. Inference: queries/s of sirenkit's chunked renderer vs the official model's torch.no_grad().
+
+    python benchmarks/bench_speed.py [--official-steps 1000] [--out benchmarks/results/speed.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+import sirenkit as sk
+from sirenkit.callbacks import Callback
+from sirenkit.devices import tune_cpu_allocator
+from sirenkit.render import evaluate_grid
+from sirenkit.tasks import ImageTask
+from sirenkit.versions import versions
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _official import copy_into_siren, official_siren, official_step  # noqa: E402
+
+STEP_GFLOP = 2 * 65536 * (2 * 256 + 3 * 256 * 256 + 256) * 3 / 1e9  # fwd + 2 bwd GEMMs per layer
+MILESTONES = (30.0, 35.0, 36.4, 40.0, 45.0)
+
+
+def timed(fn, repeats: int) -> float:
+    fn()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        fn()
+    return (time.perf_counter() - start) / repeats
+
+
+def gemm_peak() -> dict:
+    out = {}
+    for dtype in (torch.float32, torch.bfloat16):
+        a, w = torch.randn(65536, 256, dtype=dtype), torch.randn(256, 256, dtype=dtype)
+        b = torch.randn(1024, 1024, dtype=dtype)
+        name = str(dtype).split(".")[-1]
+        out[f"{name}_siren_shape_gflops"] = 2 * 65536 * 256 * 256 / 1e9 / timed(lambda a=a, w=w: a @ w.t(), 10)
+        out[f"{name}_1024_gflops"] = 2 * 1024**3 / 1e9 / timed(lambda b=b: b @ b, 10)
+    return out
+
+
+def per_step(task: ImageTask, steps: int) -> dict:
+    torch.manual_seed(0)
+    official = official_siren()
+    siren = sk.Siren(2, 256, 3, 1)
+    copy_into_siren(official, siren)
+    coords, target = task.coords, task.values
+    opt_official = torch.optim.Adam(official.parameters(), lr=1e-4)
+    official_s = timed(lambda: official_step(official, opt_official, coords, target), steps)
+    tune_cpu_allocator()  # what sirenkit.fit does on the CPU
+    opt_siren = torch.optim.Adam(siren.parameters(), lr=1e-4)
+    siren_s = timed(lambda: official_step(siren, opt_siren, coords, target), steps)
+    drift = max((p - q.linear.weight if hasattr(q, "linear") else p - q.weight).abs().max().item()
+                for p, q in zip([layer.weight for layer in siren.layers], official))
+    return {"official_s_per_step": official_s, "sirenkit_s_per_step": siren_s, "speedup": official_s / siren_s,
+            "official_gflops": STEP_GFLOP / official_s, "sirenkit_gflops": STEP_GFLOP / siren_s,
+            "max_weight_difference_after_steps": drift, "steps_timed": steps}
+
+
+class _History(Callback):
+    def __init__(self) -> None:
+        self.points: list[tuple[int, float, float]] = []
+
+    def on_eval(self, state) -> None:
+        self.points.append((state.step, state.train_seconds, state.metrics["psnr"]))
+
+
+def milestones(points: list[tuple[int, float, float]]) -> dict:
+    found = {}
+    for db in MILESTONES:
+        hit = next(((s, t) for s, t, p in points if p >= db), None)
+        found[f"{db:g}dB"] = {"step": hit[0], "seconds": hit[1]} if hit else None
+    return found
+
+
+def time_to_quality(task: ImageTask, official_steps: int, eval_every: int) -> dict:
+    torch.manual_seed(0)
+    model = official_siren()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+    seconds, points = 0.0, []
+    for step in range(1, official_steps + 1):
+        start = time.perf_counter()
+        official_step(model, optimizer, task.coords, task.values)
+        seconds += time.perf_counter() - start
+        if step % eval_every == 0:
+            points.append((step, seconds, task.evaluate(model)["psnr"]))
+            print(f"official {step}: {points[-1][2]:.2f} dB at {seconds:.1f} s", file=sys.stderr)
+    official = {"milestones": milestones(points), "final_psnr": points[-1][2], "seconds": seconds, "steps": official_steps}
+    budget = (official["milestones"]["36.4dB"] or {"seconds": seconds})["seconds"]
+    history = _History()
+    field = sk.build_field(sk.FieldConfig(), seed=0)
+    config = sk.FitConfig(steps=100000, eval_every=eval_every, device="cpu", max_seconds=budget)
+    result = sk.fit(field, task, config, callbacks=[history])
+    ours = {"milestones": milestones(history.points), "psnr_at_official_time_to_36.4dB": result.metrics["psnr"],
+            "seconds": result.train_seconds, "steps": result.steps, "recipe": {"lr": config.lr, "schedule": config.lr_schedule}}
+    ratios = {}
+    for key, value in official["milestones"].items():
+        if value and ours["milestones"].get(key):
+            ratios[key] = value["seconds"] / ours["milestones"][key]["seconds"]
+    return {"official": official, "sirenkit": ours, "time_to_db_speedup": ratios, "equal_time_budget_s": budget}
+
+
+def derivative_steps(task: ImageTask, repeats: int) -> dict:
+    field = sk.Siren(2, 256, 3, 1)
+    optimizer = torch.optim.Adam(field.parameters(), lr=1e-4)
+    coords, values = task.coords, task.values
+    target_grad, target_lap = torch.zeros(len(coords), 2), torch.zeros(len(coords), 1)
+
+    def plain() -> None:
+        official_step(field, optimizer, coords, values)
+
+    def supervised(kind: str) -> None:
+        c = coords.clone().requires_grad_()
+        out = field(c)
+        pred = sk.ops.gradient(out, c) if kind == "gradient" else sk.ops.laplacian(out, c)
+        loss = ((pred - (target_grad if kind == "gradient" else target_lap)) ** 2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    plain_s = timed(plain, repeats)
+    grad_s = timed(lambda: supervised("gradient"), repeats)
+    lap_s = timed(lambda: supervised("laplacian"), repeats)
+    return {"plain_s": plain_s, "gradient_s": grad_s, "laplacian_s": lap_s,
+            "gradient_ratio": grad_s / plain_s, "laplacian_ratio": lap_s / plain_s}
+
+
+def inference(repeats: int) -> dict:
+    torch.manual_seed(0)
+    official = official_siren()
+    siren = sk.Siren(2, 256, 3, 1)
+    copy_into_siren(official, siren)
+    coords = sk.grid((512, 512))
+
+    def plain() -> None:
+        with torch.no_grad():
+            official(coords)
+
+    plain_s = timed(plain, repeats)
+    ours_s = timed(lambda: evaluate_grid(siren, (512, 512)), repeats)
+    n = len(coords)
+    return {"points": n, "official_no_grad_qps": n / plain_s, "sirenkit_qps": n / ours_s, "speedup": plain_s / ours_s}
+
+
+def markdown(report: dict) -> str:
+    s, q, d, i = report["per_step"], report["time_to_quality"], report["derivatives"], report["inference"]
+    rows = [
+        "| measure | official recipe | sirenkit | ratio |", "| --- | --- | --- | --- |",
+        f"| s/step, identical maths (fp32, full batch) | {s['official_s_per_step']:.3f} | {s['sirenkit_s_per_step']:.3f} "
+        f"| {s['speedup']:.2f}x |",
+        f"| achieved GFLOP/s (% of measured fp32 peak {report['gemm_peak']['float32_siren_shape_gflops']:.0f}) "
+        f"| {s['official_gflops']:.0f} ({100 * s['official_gflops'] / report['gemm_peak']['float32_siren_shape_gflops']:.0f} %) "
+        f"| {s['sirenkit_gflops']:.0f} ({100 * s['sirenkit_gflops'] / report['gemm_peak']['float32_siren_shape_gflops']:.0f} %) | |",
+    ]
+    for key in (f"{db:g}dB" for db in MILESTONES):
+        a, b = q["official"]["milestones"].get(key), q["sirenkit"]["milestones"].get(key)
+        fmt = lambda m: f"{m['seconds']:.1f} s (step {m['step']})" if m else "not reached"  # noqa: E731
+        ratio = f"{q['time_to_db_speedup'][key]:.1f}x" if key in q["time_to_db_speedup"] else "–"
+        rows.append(f"| time to {key} | {fmt(a)} | {fmt(b)} | {ratio} |")
+    rows.append(f"| PSNR after {q['equal_time_budget_s']:.0f} s (official's time to 36.4 dB) | 36.4 dB "
+                f"| {q['sirenkit']['psnr_at_official_time_to_36.4dB']:.1f} dB | |")
+    rows.append(f"| gradient-supervised step / plain step | | {d['gradient_ratio']:.2f}x | |")
+    rows.append(f"| Laplacian-supervised step / plain step | | {d['laplacian_ratio']:.2f}x | |")
+    rows.append(f"| inference, points/s (512² grid) | {i['official_no_grad_qps']:.3g} | {i['sirenkit_qps']:.3g} | {i['speedup']:.2f}x |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--official-steps", type=int, default=1000, help="official recipe steps for time to quality")
+    parser.add_argument("--repeats", type=int, default=5, help="timed repeats per measurement")
+    parser.add_argument("--eval-every", type=int, default=10)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/speed.json"))
+    args = parser.parse_args()
+    task = ImageTask.from_source("camera", size=256)
+    report = {"benchmark": "speed", "command": " ".join(["python", *sys.argv]), "image": "camera 256^2",
+              "network": "SIREN 2-256x3-1", "threads": torch.get_num_threads(), "device": "cpu", "versions": versions(),
+              "step_gflop": STEP_GFLOP}
+    report["gemm_peak"] = gemm_peak()
+    report["per_step"] = per_step(task, args.repeats)
+    print(json.dumps(report["per_step"]), file=sys.stderr)
+    report["time_to_quality"] = time_to_quality(task, args.official_steps, args.eval_every)
+    report["derivatives"] = derivative_steps(task, args.repeats)
+    report["inference"] = inference(args.repeats)
+    report["markdown"] = markdown(report)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
+    print(report["markdown"])
+
+
+if __name__ == "__main__":
+    main()
