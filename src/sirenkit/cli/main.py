@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sirenkit.config import FieldConfig, FitConfig, RunConfig, field_docs, from_dict, load_run_config
 from sirenkit.errors import ConfigError, SirenkitError
+from sirenkit.render import DEFAULT_CHUNK_SIZE
 
 PROG = "sirenkit"
 OMEGA_HELP = (
@@ -97,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("run", type=Path, help="run folder or model.safetensors")
     render.add_argument("--size", type=int, nargs=2, metavar=("H", "W"), required=True, help="output height and width in pixels")
     render.add_argument("--out", type=Path, required=True, help="output PNG file")
-    render.add_argument("--chunk-size", type=int, default=65536, help="points per forward pass (default: 65536)")
+    render.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE,
+                        help=f"points per forward pass (default: {DEFAULT_CHUNK_SIZE})")
     render.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     render.set_defaults(handler=_render)
 
@@ -170,7 +172,7 @@ def _render(args: argparse.Namespace) -> int:
     if h < 1 or w < 1:
         raise ConfigError(f"--size {h} {w}: both must be >= 1 pixel, e.g. --size 1024 1024.")
     if args.chunk_size < 1:
-        raise ConfigError(f"--chunk-size {args.chunk_size} must be >= 1, e.g. 65536.")
+        raise ConfigError(f"--chunk-size {args.chunk_size} must be >= 1, e.g. {DEFAULT_CHUNK_SIZE}.")
     field = load(args.run).to(resolve_device(args.device))
     if field.config.in_features != 2:
         raise ConfigError(f"{args.run} holds a field with {field.config.in_features}-D inputs; 'render' draws 2-D image fields.")
