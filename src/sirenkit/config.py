@@ -24,6 +24,7 @@ T = TypeVar("T")
 
 LR_SCHEDULES = ("constant", "cosine", "exponential")
 DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("fp32", "bf16")
 
 
 @dataclass
@@ -84,6 +85,8 @@ class FitConfig:
     """Stop after this much training time in seconds; 0 turns it off."""
     device: str = "auto"
     """Where to train: auto (cuda when available), cpu or cuda."""
+    precision: str = "fp32"
+    """fp32, or bf16: a Siren's hidden layers train in bfloat16 (first layer, output layer, weights and evaluation stay fp32)."""
 
     def __post_init__(self) -> None:
         check_positive(self, "steps", "lr", "eval_every", "log_every", "save_every")
@@ -92,6 +95,7 @@ class FitConfig:
             raise ConfigError(f"lr_final={self.lr_final} is not in (0, 1]; it is the final lr as a fraction of --lr, e.g. 0.01.")
         check_choice(self, "lr_schedule", LR_SCHEDULES)
         check_choice(self, "device", DEVICES)
+        check_choice(self, "precision", PRECISIONS)
 
 
 @dataclass

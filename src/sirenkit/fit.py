@@ -86,6 +86,11 @@ def fit(
         tune_cpu_allocator()
     field.to(device)
     task.to(device)
+    if config.precision != "fp32":
+        if not hasattr(field, "precision"):
+            raise ConfigError(f"precision='{config.precision}' needs a Siren (its fused training path); "
+                              f"{type(field).__name__} trains in fp32 only. Use --precision fp32.")
+        field.precision = config.precision
     generator = torch.Generator().manual_seed(config.seed)
     optimizer = torch.optim.Adam(field.parameters(), lr=config.lr)
     out = Path(out) if out is not None else None
@@ -143,6 +148,8 @@ def fit(
     finally:
         for cb in all_callbacks:
             cb.on_end(state)
+        if hasattr(field, "precision"):
+            field.precision = "fp32"
     field.eval()
     metrics = dict(state.metrics) | {
         "steps": state.step,

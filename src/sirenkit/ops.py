@@ -125,14 +125,24 @@ def jet(field: nn.Module, coords: Tensor, *, laplacian: bool = True) -> Jet:
     (the derivative of a sine layer is a cosine layer, Sec. 3.1): each layer maps
     (h, dh/dx_k, Δh) to (sin z, cos z · dz_k, cos z · Δz - sin z · Σ_k dz_k²) with z = ω0(W h + b).
     That avoids double backpropagation, whose cost grows with every derivative taken; the result
-    is an ordinary graph, so it can be a loss. Other fields fall back to `gradient` / `laplacian`.
+    is an ordinary graph, so it can be a loss. With ``laplacian=False`` (value and gradient only),
+    grad enabled and coords not requiring grad, a Siren takes `SirenGradientFunction`, whose
+    hand-written backward makes a gradient-supervised step cost about twice a plain one; it can
+    be differentiated once (enough for a loss). Other fields fall back to `gradient` / `divergence`.
 
     Shape:
         coords: (N, d); returns a `Jet` of (N, 1), (N, d), (N, 1).
     """
+    from sirenkit.fields.fused import SirenGradientFunction
     from sirenkit.fields.siren import Siren
 
-    if not isinstance(field, Siren) or not field.outermost_linear or field.out_features != 1:
+    is_scalar_siren = isinstance(field, Siren) and field.outermost_linear and field.out_features == 1
+    if is_scalar_siren and not laplacian and torch.is_grad_enabled() and not coords.requires_grad:
+        # training on (value, gradient): the hand-written second-order backward, once differentiable
+        params = [p for layer in field.layers for p in (layer.weight, layer.bias)]
+        value, grad = SirenGradientFunction.apply(coords, tuple(field.omegas), *params)
+        return Jet(value, grad, None)
+    if not is_scalar_siren:
         c = coords if coords.requires_grad else coords.detach().requires_grad_()
         value = field(c)
         grad = gradient(value, c)

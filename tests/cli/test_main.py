@@ -84,6 +84,7 @@ def test_render_4096_squared_in_bounded_memory(tmp_path):
     (["image", "--lr-schedule", "linear"], "lr_schedule='linear' is not valid; choose one of: constant, cosine, exponential"),
     (["image", "--activation", "sinus"], "unknown activation 'sinus'; choose one of: relu, sine, tanh (did you mean 'sine'?)"),
     (["image", "--device", "tpu"], "device='tpu' is not valid"),
+    (["image", "--precision", "fp16"], "precision='fp16' is not valid; choose one of: fp32, bf16"),
     (["image", "--steps", "ten"], "argument --steps: invalid int value: 'ten'"),
     (["image", "--bogus"], "unrecognized arguments: --bogus"),
     (["image", "--resume"], "--resume needs --out"),

@@ -65,6 +65,9 @@ class Siren(nn.Module):
         for i, layer in enumerate(self.layers):
             Sine(self.omegas[i]).init_linear_(layer, is_first=i == 0)
         self._workspace = Workspace()
+        # 'bf16': training steps run the hidden layers in bfloat16 (fit's precision option sets it);
+        # evaluation, rendering and input derivatives always use the parameters' dtype.
+        self.precision = "fp32"
 
     def forward(self, coords: Tensor) -> Tensor:
         if coords.shape[-1] != self.in_features:
@@ -75,7 +78,8 @@ class Siren(nn.Module):
         x = coords.reshape(-1, self.in_features)
         if torch.is_grad_enabled() and not coords.requires_grad:
             params = [p for layer in self.layers for p in (layer.weight, layer.bias)]
-            x = SirenFunction.apply(x, tuple(self.omegas), self.outermost_linear, self._workspace, *params)
+            hidden_dtype = torch.bfloat16 if self.precision == "bf16" else x.dtype
+            x = SirenFunction.apply(x, tuple(self.omegas), self.outermost_linear, self._workspace, hidden_dtype, *params)
         else:  # inference, or derivatives w.r.t. the coordinates are wanted (ops, derivative losses)
             last = len(self.layers) - 1
             for i, layer in enumerate(self.layers):
