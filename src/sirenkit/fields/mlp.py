@@ -6,7 +6,7 @@ from torch import Tensor, nn
 
 from sirenkit.activations import make_activation
 from sirenkit.config import FieldConfig
-from sirenkit.errors import ShapeError
+from sirenkit.fields.base import check_coords, linear_layers
 
 
 class MLP(nn.Module):
@@ -37,19 +37,14 @@ class MLP(nn.Module):
         super().__init__()
         self.config = FieldConfig(activation, hidden_features, hidden_layers, first_omega_0, hidden_omega_0, in_features, out_features)
         self.in_features, self.out_features = in_features, out_features
-        widths = [in_features] + [hidden_features] * (hidden_layers + 1) + [out_features]
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths, widths[1:]))
+        self.layers = linear_layers(in_features, hidden_features, hidden_layers, out_features)
         omegas = [first_omega_0] + [hidden_omega_0] * (len(self.layers) - 1)
         self.activations = nn.ModuleList(make_activation(activation, omega_0=w) for w in omegas[:-1])
         for i, layer in enumerate(self.layers):
             make_activation(activation, omega_0=omegas[i]).init_linear_(layer, is_first=i == 0)
 
     def forward(self, coords: Tensor) -> Tensor:
-        if coords.shape[-1] != self.in_features:
-            raise ShapeError(
-                f"coords has shape {tuple(coords.shape)}; expected (..., {self.in_features}) for a field with "
-                f"in_features={self.in_features}. Use sk.grid(shape) to build coordinates."
-            )
+        check_coords(coords, self.in_features)
         x = coords
         for layer, act in zip(self.layers, self.activations):
             x = act(layer(x))

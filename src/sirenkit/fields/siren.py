@@ -7,7 +7,7 @@ from torch import Tensor, nn
 
 from sirenkit.activations.sine import Sine
 from sirenkit.config import FieldConfig
-from sirenkit.errors import ShapeError
+from sirenkit.fields.base import check_coords, linear_layers
 from sirenkit.fields.fused import SirenFunction, Workspace
 
 
@@ -59,8 +59,7 @@ class Siren(nn.Module):
                                   outermost_linear)
         self.in_features, self.out_features = in_features, out_features
         self.outermost_linear = outermost_linear
-        widths = [in_features] + [hidden_features] * (hidden_layers + 1) + [out_features]
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths, widths[1:]))
+        self.layers = linear_layers(in_features, hidden_features, hidden_layers, out_features)
         self.omegas = [float(first_omega_0)] + [float(hidden_omega_0)] * (len(self.layers) - 1)
         for i, layer in enumerate(self.layers):
             Sine(self.omegas[i]).init_linear_(layer, is_first=i == 0)
@@ -70,11 +69,7 @@ class Siren(nn.Module):
         self.precision = "fp32"
 
     def forward(self, coords: Tensor) -> Tensor:
-        if coords.shape[-1] != self.in_features:
-            raise ShapeError(
-                f"coords has shape {tuple(coords.shape)}; expected (..., {self.in_features}) for a field with "
-                f"in_features={self.in_features}. Use sk.grid(shape) to build coordinates."
-            )
+        check_coords(coords, self.in_features)
         x = coords.reshape(-1, self.in_features)
         if torch.is_grad_enabled() and not coords.requires_grad:
             params = [p for layer in self.layers for p in (layer.weight, layer.bias)]

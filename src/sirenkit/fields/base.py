@@ -1,0 +1,22 @@
+"""What every coordinate network shares: the stack of linear layers and the input check."""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+from sirenkit.errors import ShapeError
+
+
+def linear_layers(in_features: int, hidden_features: int, hidden_layers: int, out_features: int) -> nn.ModuleList:
+    """in -> hidden, `hidden_layers` x hidden -> hidden, hidden -> out: hidden_layers + 2 layers."""
+    widths = [in_features] + [hidden_features] * (hidden_layers + 1) + [out_features]
+    return nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths, widths[1:]))
+
+
+def check_coords(coords: Tensor, in_features: int) -> None:
+    """ShapeError unless coords is (..., in_features)."""
+    if coords.shape[-1] != in_features:
+        raise ShapeError(
+            f"coords has shape {tuple(coords.shape)}; expected (..., {in_features}) for a field with "
+            f"in_features={in_features}. Use sk.grid(shape) to build coordinates."
+        )
