@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,8 +101,6 @@ class MetricsLog(Callback):
     def on_start(self, state: FitState) -> None:
         if self.path.exists():  # resuming: drop lines written after the checkpoint
             lines = [line for line in self.path.read_text().splitlines() if line.strip()]
-            import json
-
             kept = [line for line in lines if json.loads(line).get("step", 0) <= state.step]
             self.path.write_text("".join(line + "\n" for line in kept))
 

@@ -16,7 +16,7 @@ import textwrap
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from sirenkit.errors import ConfigError, did_you_mean
 
@@ -191,5 +191,3 @@ def load_run_config(path: str | Path) -> RunConfig:
         raise ConfigError(f"{path}: no such config file; pass a run folder or its config.json.")
     return from_json(RunConfig, path.read_text())
 
-
-Device = Literal["auto", "cpu", "cuda"]

@@ -11,7 +11,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from torch import nn
 
-from sirenkit.config import FieldConfig, from_dict, load_run_config
+from sirenkit.config import FieldConfig, from_dict
 from sirenkit.errors import DataError
 from sirenkit.io.run_dir import atomic_path
 
@@ -78,4 +78,4 @@ def load(run_or_model: str | Path) -> nn.Module:
     return field.eval()
 
 
-__all__ = ["load", "load_checkpoint", "load_run_config", "save_checkpoint", "save_model"]
+__all__ = ["load", "load_checkpoint", "save_checkpoint", "save_model"]
