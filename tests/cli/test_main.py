@@ -110,3 +110,28 @@ def test_errors_corrupt_image_and_bad_render_size(tmp_path, capsys):
     assert "--size 0 8: both must be >= 1" in capsys.readouterr().err
     assert main(["render", str(run), "--size", "8", "8", "--out", str(tmp_path / "x.txt")]) == 2
     assert "ending in .png" in capsys.readouterr().err
+
+
+def test_sigterm_saves_checkpoint_and_resume_finishes(tmp_path, monkeypatch, capsys):
+    """`kill` during training: exit 130, checkpoint of the last finished step, --resume completes."""
+    import os
+    import signal
+
+    from sirenkit.callbacks import Checkpointer
+    from sirenkit.io.checkpoint import load_checkpoint
+
+    original = Checkpointer.on_step
+
+    def kill_at_step_4(self, state):
+        original(self, state)
+        if state.step == 4:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(Checkpointer, "on_step", kill_at_step_4)
+    out = tmp_path / "run"
+    assert main(["image", *QUICK, "--out", str(out), "--save-every", "100"]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert load_checkpoint(out / "checkpoint.pt")["step"] == 4
+    monkeypatch.setattr(Checkpointer, "on_step", original)
+    assert main(["image", "--out", str(out), "--resume", "--quiet"]) == 0
+    assert json.loads((out / "metrics.json").read_text())["steps"] == 6

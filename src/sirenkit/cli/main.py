@@ -10,7 +10,9 @@ import argparse
 import dataclasses
 import json
 import logging
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -211,10 +213,16 @@ def _log_to(path: Path, *, quiet: bool) -> None:
         logger.addHandler(console)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # so `kill` (SIGTERM) also saves the last finished step, like Ctrl-C
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `sirenkit` console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         args = build_parser().parse_args(argv)
         return args.handler(args)
@@ -228,6 +236,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; the last checkpoint is kept, continue with --resume --out RUN_FOLDER", file=sys.stderr)
         return 130
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":
