@@ -62,11 +62,17 @@ def gemm_peak() -> dict:
     return out
 
 
-def per_step(task: ImageTask, steps: int) -> dict:
+def twin_models() -> tuple[torch.nn.Module, sk.Siren]:
+    """The official model and a sirenkit Siren holding the same weights (seed 0)."""
     torch.manual_seed(0)
     official = official_siren()
     siren = sk.Siren(2, 256, 3, 1)
     copy_into_siren(official, siren)
+    return official, siren
+
+
+def per_step(task: ImageTask, steps: int) -> dict:
+    official, siren = twin_models()
     coords, target = task.coords, task.values
     opt_official = torch.optim.Adam(official.parameters(), lr=1e-4)
     official_s = timed(lambda: official_step(official, opt_official, coords, target), steps)
@@ -156,10 +162,7 @@ def derivative_steps(task: ImageTask, repeats: int) -> dict:
 
 
 def inference(repeats: int, label: str) -> dict:
-    torch.manual_seed(0)
-    official = official_siren()
-    siren = sk.Siren(2, 256, 3, 1)
-    copy_into_siren(official, siren)
+    official, siren = twin_models()
     coords = sk.grid((512, 512))
 
     def plain() -> None:

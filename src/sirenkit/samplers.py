@@ -34,20 +34,22 @@ def grid(shape: Sequence[int], *, device: torch.device | str | None = None, dtyp
 class GridSampler:
     """Full batch, or `batch_size` random rows of a fixed set of coordinates and targets per step.
 
+    The batch size is an argument of `sample` (it comes from the fit config), not sampler state.
+
     Random rows are drawn without replacement from the fit loop's generator, so a run is
     reproducible from its seed (and resumable from the generator's saved state).
     """
 
-    def __init__(self, coords: Tensor, target: Tensor, *, batch_size: int = 0) -> None:
+    def __init__(self, coords: Tensor, target: Tensor) -> None:
         self.coords, self.target = coords, target
-        self.batch_size = batch_size if 0 < batch_size < len(coords) else 0
 
     def to(self, device: torch.device) -> GridSampler:
         self.coords, self.target = self.coords.to(device), self.target.to(device)
         return self
 
-    def sample(self, generator: torch.Generator) -> tuple[Tensor, Tensor]:
-        if not self.batch_size:
+    def sample(self, generator: torch.Generator, *, batch_size: int = 0) -> tuple[Tensor, Tensor]:
+        """All rows when batch_size is 0 or covers them all, else batch_size rows drawn without replacement."""
+        if not 0 < batch_size < len(self.coords):
             return self.coords, self.target
-        index = torch.randperm(len(self.coords), generator=generator)[: self.batch_size].to(self.coords.device)
+        index = torch.randperm(len(self.coords), generator=generator)[:batch_size].to(self.coords.device)
         return self.coords[index], self.target[index]

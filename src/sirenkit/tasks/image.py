@@ -91,8 +91,7 @@ class ImageTask:
         return self
 
     def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
-        self._sampler.batch_size = batch_size if 0 < batch_size < len(self._sampler.coords) else 0
-        coords, values = self._sampler.sample(generator)
+        coords, values = self._sampler.sample(generator, batch_size=batch_size)
         return Batch(coords, {"values": values})
 
     def losses(self, field: nn.Module, batch: Batch) -> dict[str, Tensor]:
