@@ -151,3 +151,16 @@ def test_values_fused_gradient_step_matches_double_backprop(with_value):
         grads.append([torch.zeros_like(p) if p.grad is None else p.grad.clone() for p in field.parameters()])
     for (name, _), a, b in zip(field.named_parameters(), *grads):
         torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-12, msg=name)
+
+
+@pytest.mark.parametrize("field", [sk.Siren(2, 24, 2, 3), sk.MLP(2, 16, 1, 3, activation="tanh")])
+def test_values_jet_of_a_colour_field_is_one_jet_per_channel(field):
+    torch.manual_seed(2)
+    field = field.double()
+    coords = (torch.rand(30, 2, dtype=torch.float64) * 2 - 1).requires_grad_()
+    value = field(coords)
+    jet = ops.jet(field, coords.detach())
+    assert jet.gradient.shape == (30, 3, 2) and jet.laplacian.shape == (30, 3)
+    torch.testing.assert_close(jet.gradient, ops.jacobian(value, coords), rtol=0, atol=1e-10)
+    for c in range(3):
+        torch.testing.assert_close(jet.laplacian[:, c : c + 1], ops.laplacian(value[:, c : c + 1], coords), rtol=1e-9, atol=1e-8)

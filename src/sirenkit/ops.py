@@ -108,45 +108,43 @@ def hessian(outputs: Tensor, coords: Tensor, *, create_graph: bool = True) -> Te
 
 
 class Jet(NamedTuple):
-    """A scalar field's value with its gradient and, when asked for, Laplacian at each point."""
+    """A field's value with its gradient and, when asked for, Laplacian at each point."""
 
     value: Tensor
-    """(N, 1)"""
+    """(N, C)"""
     gradient: Tensor
-    """(N, d)"""
+    """(N, d) for a scalar field (C = 1); (N, C, d), the Jacobian, for C channels"""
     laplacian: Tensor | None
-    """(N, 1), or None when not asked for"""
+    """(N, C), one Laplacian per channel, or None when not asked for"""
 
 
 def jet(field: nn.Module, coords: Tensor, *, laplacian: bool = True) -> Jet:
-    """Value, gradient and Laplacian of a scalar field in one forward pass (Taylor mode).
+    """Value, gradient and Laplacian of a field in one forward pass (Taylor mode).
 
     For a `Siren` the derivatives are propagated forward through the layers with the value
     (the derivative of a sine layer is a cosine layer, Sec. 3.1): each layer maps
     (h, dh/dx_k, Δh) to (sin z, cos z · dz_k, cos z · Δz - sin z · Σ_k dz_k²) with z = ω0(W h + b).
     That avoids double backpropagation, whose cost grows with every derivative taken; the result
     is an ordinary graph, so it can be a loss. With ``laplacian=False`` (value and gradient only),
-    grad enabled and coords not requiring grad, a Siren takes `SirenGradientFunction`, whose
-    hand-written backward makes a gradient-supervised step cost about twice a plain one; it can
-    be differentiated once (enough for a loss). Other fields fall back to `gradient` / `divergence`.
+    a scalar output, grad enabled and coords not requiring grad, a Siren takes
+    `SirenGradientFunction`, whose hand-written backward makes a gradient-supervised step cost
+    about twice a plain one; it can be differentiated once (enough for a loss). Other fields fall
+    back to `jacobian` / `divergence` (double backpropagation).
 
     Shape:
-        coords: (N, d); returns a `Jet` of (N, 1), (N, d), (N, 1).
+        coords: (N, d); returns a `Jet` of (N, C), (N, d) or (N, C, d), (N, C).
     """
     from sirenkit.fields.fused import SirenGradientFunction
     from sirenkit.fields.siren import Siren
 
-    is_scalar_siren = isinstance(field, Siren) and field.outermost_linear and field.out_features == 1
-    if is_scalar_siren and not laplacian and torch.is_grad_enabled() and not coords.requires_grad:
+    is_siren = isinstance(field, Siren) and field.outermost_linear
+    if is_siren and field.out_features == 1 and not laplacian and torch.is_grad_enabled() and not coords.requires_grad:
         # training on (value, gradient): the hand-written second-order backward, once differentiable
         params = [p for layer in field.layers for p in (layer.weight, layer.bias)]
         value, grad = SirenGradientFunction.apply(coords, tuple(field.omegas), *params)
         return Jet(value, grad, None)
-    if not is_scalar_siren:
-        c = coords if coords.requires_grad else coords.detach().requires_grad_()
-        value = field(c)
-        grad = gradient(value, c)
-        return Jet(value, grad, divergence(grad, c) if laplacian else None)
+    if not is_siren:
+        return _double_backprop_jet(field, coords, laplacian=laplacian)
     n, d = coords.shape
     layers, omegas = field.layers, field.omegas
     first = layers[0]
@@ -165,7 +163,19 @@ def jet(field: nn.Module, coords: Tensor, *, laplacian: bool = True) -> Jet:
         dz = (dh.reshape(d * n, -1) @ layer.weight.t()).reshape(d, n, -1) * omega
         z = torch.addmm(layer.bias, h, layer.weight.t(), beta=omega, alpha=omega)
         lap_z = (lap_h @ layer.weight.t()) * omega if laplacian else None
-    return Jet(z, dz[..., 0].t(), lap_z)
+    return Jet(z, dz[..., 0].t() if z.shape[1] == 1 else dz.permute(1, 2, 0), lap_z)
+
+
+def _double_backprop_jet(field: nn.Module, coords: Tensor, *, laplacian: bool) -> Jet:
+    c = coords if coords.requires_grad else coords.detach().requires_grad_()
+    with torch.enable_grad():
+        value = field(c)
+        if value.shape[-1] == 1:
+            grad = gradient(value, c)
+            return Jet(value, grad, divergence(grad, c) if laplacian else None)
+        jac = jacobian(value, c)
+        lap = torch.cat([divergence(jac[:, i], c) for i in range(value.shape[-1])], dim=-1) if laplacian else None
+        return Jet(value, jac, lap)
 
 
 __all__ = ["Jet", "divergence", "gradient", "hessian", "jacobian", "jet", "laplacian"]

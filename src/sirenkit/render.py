@@ -61,22 +61,33 @@ def render_image(field: nn.Module, shape: tuple[int, int], *, chunk_size: int = 
     return values.add_(1.0).mul_(0.5).clamp_(0.0, 1.0).numpy()
 
 
-def derivative_images(field: nn.Module, shape: tuple[int, int], *, chunk_size: int = 16384) -> tuple[np.ndarray, np.ndarray]:
-    """|grad| and Laplacian of the field's mean channel on an (H, W) grid, chunked.
+def evaluate_derivatives(field: nn.Module, shape: Sequence[int], *, chunk_size: int = DEFAULT_CHUNK_SIZE
+                         ) -> tuple[Tensor, Tensor, Tensor]:
+    """Every channel's value, gradient and Laplacian on a grid, chunked, on the CPU.
 
-    Derivatives are taken w.r.t. the coordinates in [-1, 1], as the fit sees them.
+    Derivatives are taken w.r.t. the coordinates in [-1, 1], as the fit sees them, with
+    `ops.jet` (forward mode for a Siren, so no graph is kept).
+
+    Shape:
+        returns: (*shape, C), (*shape, C, d), (*shape, C)
+    """
+    device = _device_of(field)
+    values, grads, laps = [], [], []
+    for coords in grid_chunks(shape, chunk_size, device=device):
+        with torch.no_grad():
+            value, grad, lap = ops.jet(field, coords)
+        values.append(value.detach().cpu())
+        grads.append((grad.unsqueeze(1) if grad.dim() == 2 else grad).detach().cpu())
+        laps.append(lap.detach().cpu())
+    d = len(shape)
+    return (torch.cat(values).reshape(*shape, -1), torch.cat(grads).reshape(*shape, -1, d), torch.cat(laps).reshape(*shape, -1))
+
+
+def derivative_images(field: nn.Module, shape: tuple[int, int], *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> tuple[np.ndarray, np.ndarray]:
+    """|grad| and Laplacian of the field's mean channel on an (H, W) grid, chunked.
 
     Shape:
         returns: two (H, W) float32 arrays
     """
-    device = _device_of(field)
-    norms, laps = [], []
-    for coords in grid_chunks(shape, chunk_size, device=device):
-        coords.requires_grad_(True)
-        with torch.enable_grad():
-            values = field(coords).mean(-1, keepdim=True)
-            grad = ops.gradient(values, coords)
-            lap = ops.divergence(grad, coords, create_graph=False)
-        norms.append(grad.detach().norm(dim=-1).cpu())
-        laps.append(lap.detach()[:, 0].cpu())
-    return (torch.cat(norms).reshape(shape).numpy(), torch.cat(laps).reshape(shape).numpy())
+    _, grad, lap = evaluate_derivatives(field, shape, chunk_size=chunk_size)
+    return grad.mean(-2).norm(dim=-1).numpy(), lap.mean(-1).numpy()

@@ -47,11 +47,14 @@ def _add_dataclass_flags(parser: argparse.ArgumentParser, cls: type, title: str,
     docs = field_docs(cls)
     defaults = cls() if cls is not RunConfig else None
     for f in dataclasses.fields(cls):
-        if f.name in skip or f.type not in ("int", "float", "str", "bool"):
+        if f.name in skip or f.type not in ("int", "float", "str", "bool", "tuple[int, int]", "tuple[float, float]"):
             continue
         default = getattr(defaults, f.name)
         help_text = f"{docs.get(f.name, '')} (default: {default})"
-        if f.type == "bool":
+        if f.type.startswith("tuple["):
+            group.add_argument(_flag(f.name), dest=f.name, type=int if "int" in f.type else float, nargs=2,
+                               default=argparse.SUPPRESS, help=help_text, metavar=tuple(docs.get(f.name, "A B").split(":")[0].split()[:2]))
+        elif f.type == "bool":
             group.add_argument(_flag(f.name), dest=f.name, action=argparse.BooleanOptionalAction,
                                default=argparse.SUPPRESS, help=help_text)
         else:
@@ -78,10 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
                    f"  sirenkit {name} --steps 300 --size 128 --out runs/{name}-quick\n"
                    f"  sirenkit {name} astronaut --size 128 --steps 300 --hidden-features 128",
             formatter_class=argparse.RawDescriptionHelpFormatter)
-        first = dataclasses.fields(config_cls)[0]
-        p.add_argument(first.name, nargs="?", default=argparse.SUPPRESS,
-                       help=f"{field_docs(config_cls).get(first.name, '')} (default: {first.default})")
-        _add_dataclass_flags(p, config_cls, f"{name} options", skip=(first.name,))
+        positionals = getattr(config_cls, "positionals", (dataclasses.fields(config_cls)[0].name,))
+        defaults = config_cls()
+        for positional in positionals:
+            p.add_argument(positional, nargs="?", default=argparse.SUPPRESS,
+                           help=f"{field_docs(config_cls).get(positional, '')} (default: {getattr(defaults, positional)})")
+        _add_dataclass_flags(p, config_cls, f"{name} options", skip=positionals)
         _add_dataclass_flags(p, FieldConfig, "field (network) options", skip=("in_features", "out_features"))
         _add_dataclass_flags(p, FitConfig, "training options")
         run = p.add_argument_group("run folder")
@@ -151,14 +156,15 @@ def _run_task(args: argparse.Namespace) -> int:
     if args.resume and args.out is None:
         raise ConfigError("--resume needs --out RUN_FOLDER, the run to continue.")
     run = _run_config(args, config_cls)
+    task = task_cls.from_config(from_dict(config_cls, run.task_config))  # bad input fails before a folder is made
     out = prepare_run_dir(args.out or _default_out(args.task, run.task_config), resume=args.resume, overwrite=args.overwrite)
     _log_to(out / "log.txt", quiet=args.quiet)
-    task = task_cls.from_config(from_dict(config_cls, run.task_config))
     field_config = dataclasses.replace(run.field, in_features=task.in_features, out_features=task.out_features)
     field = build_field(field_config, seed=run.fit.seed)
     result = fit(field, task, run.fit, out=out, resume=args.resume, callbacks=[ProgressBar(quiet=args.quiet)])
     m = result.metrics
-    headline = ", ".join(f"{k} {m[k]:.4g}" for k in ("psnr", "ssim") if k in m)
+    quality = [k for k in m if k not in ("steps", "train_seconds", "seconds_per_step", "stopped_by")]
+    headline = ", ".join(f"{k} {m[k]:.4g}" for k in quality[:3])
     print(f"run folder: {out}")
     print(f"{headline}; {result.steps} steps in {result.train_seconds:.1f} s ({m['seconds_per_step']:.3f} s/step)")
     return 0

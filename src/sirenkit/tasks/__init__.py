@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from sirenkit.tasks.base import Batch, Task
+from sirenkit.tasks.blend import BlendConfig, BlendTask
 from sirenkit.tasks.image import ImageConfig, ImageTask
+from sirenkit.tasks.poisson import PoissonConfig, PoissonTask
 
-TASKS = {"image": (ImageTask, ImageConfig)}
+TASKS = {"image": (ImageTask, ImageConfig), "poisson": (PoissonTask, PoissonConfig),
+         "blend": (BlendTask, BlendConfig)}
 """name -> (task class with ``from_config``, its config dataclass)."""
 
-__all__ = ["TASKS", "Batch", "ImageConfig", "ImageTask", "Task"]
+__all__ = ["TASKS", "Batch", "BlendConfig", "BlendTask", "ImageConfig", "ImageTask", "PoissonConfig", "PoissonTask", "Task"]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from scipy import ndimage
 from torch import Tensor, nn
 
 from sirenkit.config import check_positive
+from sirenkit.differences import image_gradient, image_laplacian
 from sirenkit.errors import ConfigError
 from sirenkit.io.image import load_image, save_image
 from sirenkit.metrics import psnr, ssim
@@ -108,27 +108,25 @@ class ImageTask:
     def export(self, field: nn.Module, out_dir: Path) -> list[Path]:
         pred = self.reconstruct(field)
         paths = [save_image(out_dir / "reconstruction.png", pred)]
-        paths.append(save_panel(out_dir / "panel.png", self.image, pred, *derivative_images(field, self.shape)))
+        rows = [("ground truth (finite differences)", self.image, *image_derivatives(self.image)),
+                ("fit (exact derivatives)", pred, *derivative_images(field, self.shape, chunk_size=self.config.chunk_size))]
+        paths.append(save_panel(out_dir / "panel.png", rows))
         return paths
 
 
 def image_derivatives(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """|grad| and Laplacian of an image's mean channel by finite differences, in the field's units.
+    """|grad| (central differences) and Laplacian of an image's mean channel, in the field's units.
 
     Values are mapped to [-1, 1] and derivatives taken w.r.t. coordinates in [-1, 1], so they
     compare directly with the derivatives of a fitted field.
     """
-    values = image.mean(-1) * 2.0 - 1.0
-    h, w = values.shape
-    spacing = (2.0 / (h - 1), 2.0 / (w - 1))
-    gy, gx = np.gradient(values, *spacing)
-    lap = ndimage.correlate1d(values, [1.0, -2.0, 1.0], axis=0, mode="nearest") / spacing[0] ** 2
-    lap += ndimage.correlate1d(values, [1.0, -2.0, 1.0], axis=1, mode="nearest") / spacing[1] ** 2
-    return np.hypot(gx, gy), lap
+    values = image.mean(-1, keepdims=True) * 2.0 - 1.0
+    grad = image_gradient(values, kind="central")[:, :, 0]
+    return np.linalg.norm(grad, axis=-1), image_laplacian(values)[:, :, 0]
 
 
-def save_panel(path: Path, truth: np.ndarray, pred: np.ndarray, grad_norm: np.ndarray, lap: np.ndarray) -> Path:
-    """Ground truth and fit side by side with |grad| and Laplacian of each (paper Fig. 1).
+def save_panel(path: Path, rows: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]) -> Path:
+    """One row per (label, image in [0, 1], |grad|, Laplacian): the paper's Fig. 1 layout.
 
     Each derivative panel is scaled to its own 99th percentile, with a colour bar, so it is never
     all black whatever the units.
@@ -140,13 +138,11 @@ def save_panel(path: Path, truth: np.ndarray, pred: np.ndarray, grad_norm: np.nd
 
     from sirenkit.io.run_dir import atomic_path
 
-    true_grad, true_lap = image_derivatives(truth)
-    rows = [("ground truth (finite differences)", truth, true_grad, true_lap), ("fit (autograd)", pred, grad_norm, lap)]
-    fig, axes = plt.subplots(2, 3, figsize=(11, 7.4), constrained_layout=True)
+    fig, axes = plt.subplots(len(rows), 3, figsize=(11, 3.7 * len(rows)), constrained_layout=True, squeeze=False)
     for row, (label, image, g, lp) in zip(axes, rows):
         shown = image[..., 0] if image.shape[-1] == 1 else image[..., :3]
         row[0].imshow(shown, cmap="gray", vmin=0, vmax=1)
-        row[0].set_title(f"{label}")
+        row[0].set_title(label)
         vmax = max(float(np.percentile(g, 99)), 1e-12)
         fig.colorbar(row[1].imshow(g, cmap="magma", vmin=0, vmax=vmax), ax=row[1], shrink=0.8)
         row[1].set_title("|∇|")
