@@ -80,6 +80,21 @@ def keep_near(mesh: trimesh.Trimesh, points: np.ndarray, distance: float) -> tri
     return kept
 
 
+def trim_far(mesh: trimesh.Trimesh, points: np.ndarray, distance: float) -> trimesh.Trimesh:
+    """`mesh` without the triangles that have a vertex farther than `distance` from every one of `points`.
+
+    An SDF's zero level set is closed; where the input is a partial scan, the part no point
+    supports is a guess. Trimming it leaves an open surface over the scanned part only.
+    """
+    near = cKDTree(points).query(mesh.vertices, distance_upper_bound=distance)[0] < np.inf
+    keep = near[mesh.faces].all(1)
+    if keep.all():
+        return mesh
+    kept = trimesh.Trimesh(mesh.vertices, mesh.faces[keep], process=False)
+    kept.remove_unreferenced_vertices()
+    return kept
+
+
 def save_mesh(mesh: trimesh.Trimesh, out_dir: str | Path, *, name: str = "mesh") -> list[Path]:
     """Write ``<name>.ply`` (binary) and ``<name>.obj`` into out_dir, atomically; returns the paths."""
     paths = []
@@ -228,4 +243,4 @@ def save_slices(path: str | Path, field: nn.Module, *, normalization: Normalizat
 
 
 __all__ = ["MESH_FILES", "compare_meshes", "extract_mesh", "keep_near", "render_mesh", "save_mesh", "save_mesh_picture", "save_slices",
-           "sdf_volume"]
+           "sdf_volume", "trim_far"]

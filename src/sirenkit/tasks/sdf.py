@@ -22,7 +22,7 @@ from sirenkit import ops
 from sirenkit.config import FitConfig, check_positive, from_dict, load_run_config
 from sirenkit.errors import ConfigError
 from sirenkit.io.pointcloud import Normalization, Surface, load_mesh, load_surface, sphere_surface
-from sirenkit.mesh import compare_meshes, extract_mesh, keep_near, save_mesh, save_mesh_picture, save_slices
+from sirenkit.mesh import compare_meshes, extract_mesh, keep_near, save_mesh, save_mesh_picture, save_slices, trim_far
 from sirenkit.render import DEFAULT_CHUNK_SIZE
 from sirenkit.tasks.base import Batch
 
@@ -54,6 +54,9 @@ class SDFConfig:
     keep_near: float = 0.02
     """Keep only mesh pieces that come within this fraction of the input's bounding-box diagonal of an input point
     (drops spurious surfaces far from the data); 0 keeps every piece."""
+    trim: float = 0.0
+    """Drop triangles farther than this fraction of the input's bounding-box diagonal from every input point, leaving an
+    open surface over the scanned part of a partial scan (e.g. 0.01); 0 keeps the closed surface."""
     chunk_size: int = DEFAULT_CHUNK_SIZE
     """Points per forward pass when meshing and evaluating (bounds memory, whatever the resolution)."""
     metric_samples: int = 100_000
@@ -67,7 +70,7 @@ class SDFConfig:
     def __post_init__(self) -> None:
         check_positive(self, "normal_neighbours", "samples", "extent", "resolution", "chunk_size", "metric_samples",
                        "f_score_threshold")
-        check_positive(self, "keep_near", allow_zero=True)
+        check_positive(self, "keep_near", "trim", allow_zero=True)
         if not self.extent <= 1.0:
             raise ConfigError(f"extent={self.extent} must be in (0, 1]; the field lives on [-1, 1]^3. Pass e.g. --extent 0.9.")
         if self.resolution < 8:
@@ -95,7 +98,7 @@ class SDFTask:
     name = "sdf"
     in_features = 3
     out_features = 1
-    fit_defaults = FitConfig(steps=2000, lr=1e-4, lr_schedule="cosine", lr_final=0.1, batch_size=10000, clip_grad=1.0,
+    fit_defaults = FitConfig(steps=2000, lr=1e-4, lr_schedule="cosine", lr_final=0.1, batch_size=5000, clip_grad=1.0,
                              eval_every=1_000_000, log_every=50, save_every=500)
     """Fit settings the CLI starts from for this task (flags still win): meshing is the evaluation, so only at the end."""
     cli_examples = ("sirenkit sdf --steps 300 --resolution 64 --out runs/sdf-sphere",
@@ -166,6 +169,8 @@ class SDFTask:
             field.train(was_training)
             if self.config.keep_near:
                 mesh = keep_near(mesh, self.surface.points, self.config.keep_near * self.diagonal)
+            if self.config.trim:
+                mesh = trim_far(mesh, self.surface.points, self.config.trim * self.diagonal)
             self._mesh = (key, mesh)
         return self._mesh[1]
 
