@@ -10,7 +10,7 @@ from torch import nn
 
 import sirenkit as sk
 from sirenkit.io.pointcloud import Normalization
-from sirenkit.mesh import compare_meshes, extract_mesh, keep_near, render_mesh, save_mesh, sdf_volume
+from sirenkit.mesh import compare_meshes, extract_mesh, keep_near, render_mesh, save_mesh, sdf_volume, trim_far
 
 
 class SphereSDF(nn.Module):
@@ -91,6 +91,15 @@ def test_keep_near_drops_far_pieces_only():
     kept = keep_near(both, near.vertices[:10], 0.1)
     assert len(kept.faces) == len(near.faces)
     np.testing.assert_allclose(kept.bounds, near.bounds)
+
+
+def test_trim_far_leaves_an_open_surface_over_the_points():
+    sphere = trimesh.creation.icosphere(subdivisions=4, radius=1.0)
+    cap = sphere.vertices[sphere.vertices[:, 2] > 0.5]  # a "scan" of the top cap
+    trimmed = trim_far(sphere, cap, 0.05)
+    assert not trimmed.is_watertight and trimmed.vertices[:, 2].min() > 0.4
+    # a cap of height 0.5 on a unit sphere has area 2 pi r h = 3.14; its ragged rim (edges 0.08 long) costs a few %
+    assert trimmed.area == pytest.approx(2 * np.pi * 0.5, rel=0.1)
 
 
 def test_render_mesh_draws_the_shape_shaded():

@@ -135,6 +135,9 @@ def compare_meshes(pred: trimesh.Trimesh, reference: trimesh.Trimesh, *, samples
         keep_p = near.query(p_points, distance_upper_bound=radius)[0] < np.inf
         keep_r = near.query(r_points, distance_upper_bound=radius)[0] < np.inf
         p_points, p_normals, r_points, r_normals = p_points[keep_p], p_normals[keep_p], r_points[keep_r], r_normals[keep_r]
+        if not len(p_points) or not len(r_points):  # the surfaces do not meet near the region: nothing matches
+            return {"chamfer_l1": float("inf"), "chamfer_l2": float("inf"), "normal_consistency": 0.0, "f_score": 0.0,
+                    "precision": 0.0, "recall": 0.0}
     d_pr, i_pr = cKDTree(r_points).query(p_points)
     d_rp, i_rp = cKDTree(p_points).query(r_points)
     d_pr, d_rp = d_pr / diagonal, d_rp / diagonal

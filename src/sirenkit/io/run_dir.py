@@ -71,4 +71,5 @@ def prepare_run_dir(out: str | Path, *, resume: bool = False, overwrite: bool = 
 
 
 RUN_FILES = ("config.json", "metrics.jsonl", "metrics.json", "checkpoint.pt", "model.safetensors",
-             "reconstruction.png", "panel.png", "log.txt")
+             "reconstruction.png", "panel.png", "log.txt",
+             "normalization.json", "mesh.ply", "mesh.obj", "mesh.png", "sdf_slices.png")

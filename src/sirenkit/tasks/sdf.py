@@ -102,7 +102,7 @@ class SDFTask:
                              eval_every=1_000_000, log_every=50, save_every=500)
     """Fit settings the CLI starts from for this task (flags still win): meshing is the evaluation, so only at the end."""
     cli_examples = ("sirenkit sdf --steps 300 --resolution 64 --out runs/sdf-sphere",
-                    "sirenkit sdf bunny.ply --steps 2000 --resolution 256 --out runs/sdf-bunny")
+                    "sirenkit sdf bunny.ply --steps 500 --resolution 128 --out runs/sdf-bunny")
 
     def __init__(self, surface: Surface, *, config: SDFConfig | None = None, reference: trimesh.Trimesh | None = None) -> None:
         self.config = config or SDFConfig()
