@@ -177,9 +177,10 @@ def _run_task(args: argparse.Namespace) -> int:
     field = build_field(field_config, seed=run.fit.seed)
     result = fit(field, task, run.fit, out=out, resume=args.resume, callbacks=[ProgressBar(quiet=args.quiet)])
     m = result.metrics
-    headline = ", ".join(f"{k} {m[k]:.4g}" for k in ("psnr", "ssim", "f_score", "normal_consistency", "chamfer_l1") if k in m)
+    keys = ("psnr", "ssim", "f_score", "normal_consistency", "chamfer_l1", "surface_distance")
+    headline = "".join(f"{k} {m[k]:.4g}, " for k in keys if k in m)
     print(f"run folder: {out}")
-    print(f"{headline}; {result.steps} steps in {result.train_seconds:.1f} s ({m['seconds_per_step']:.3f} s/step)")
+    print(f"{headline}{result.steps} steps in {result.train_seconds:.1f} s ({m['seconds_per_step']:.3f} s/step)")
     return 0
 
 
