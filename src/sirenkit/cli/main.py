@@ -42,10 +42,11 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def _add_dataclass_flags(parser: argparse.ArgumentParser, cls: type, title: str, *, skip: Sequence[str] = ()) -> None:
+def _add_dataclass_flags(parser: argparse.ArgumentParser, cls: type, title: str, *, skip: Sequence[str] = (),
+                         defaults: object = None) -> None:
     group = parser.add_argument_group(title)
     docs = field_docs(cls)
-    defaults = cls() if cls is not RunConfig else None
+    defaults = defaults if defaults is not None else cls() if cls is not RunConfig else None
     for f in dataclasses.fields(cls):
         if f.name in skip or f.type not in ("int", "float", "str", "bool", "tuple[int, int]", "tuple[float, float]"):
             continue
@@ -75,11 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for name, (task_cls, config_cls) in TASKS.items():
         doc = (task_cls.__doc__ or "").strip().splitlines()[0]
+        examples = getattr(task_cls, "cli_examples", (f"sirenkit {name} --steps 300 --size 128 --out runs/{name}-quick",
+                                                      f"sirenkit {name} astronaut --size 128 --steps 300 --hidden-features 128"))
         p = sub.add_parser(
             name, help=doc, description=f"{doc}\n\n{OMEGA_HELP}\n\nPrecedence: command-line flags > --config run.json > defaults.",
-            epilog=f"Examples (each runs on a laptop CPU in about a minute):\n"
-                   f"  sirenkit {name} --steps 300 --size 128 --out runs/{name}-quick\n"
-                   f"  sirenkit {name} astronaut --size 128 --steps 300 --hidden-features 128",
+            epilog="Examples (each runs on a laptop CPU in about a minute):\n" + "".join(f"  {e}\n" for e in examples),
             formatter_class=argparse.RawDescriptionHelpFormatter)
         positionals = getattr(config_cls, "positionals", (dataclasses.fields(config_cls)[0].name,))
         defaults = config_cls()
@@ -88,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
                            help=f"{field_docs(config_cls).get(positional, '')} (default: {getattr(defaults, positional)})")
         _add_dataclass_flags(p, config_cls, f"{name} options", skip=positionals)
         _add_dataclass_flags(p, FieldConfig, "field (network) options", skip=("in_features", "out_features"))
-        _add_dataclass_flags(p, FitConfig, "training options")
+        _add_dataclass_flags(p, FitConfig, "training options", defaults=getattr(task_cls, "fit_defaults", None))
         run = p.add_argument_group("run folder")
         run.add_argument("--out", type=Path, default=None,
                          help=f"run folder (default: runs/{name}-<source>, numbered if it exists)")
@@ -110,6 +111,20 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     render.set_defaults(handler=_render)
 
+    mesh = sub.add_parser("mesh", help="mesh a saved SDF run again, at any resolution",
+                          description="Marching cubes on a saved SDF run's field, evaluated in chunks (memory bounded by "
+                                      "--chunk-size, plus resolution^3 floats for the grid); writes mesh.ply, mesh.obj and "
+                                      "mesh.png in the input's original units.",
+                          epilog="Example:\n  sirenkit mesh runs/sdf-bunny --resolution 512",
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    mesh.add_argument("run", type=Path, help="run folder made by 'sirenkit sdf'")
+    mesh.add_argument("--resolution", type=int, default=256, help="grid points per axis (default: 256; 512 needs 512 MiB)")
+    mesh.add_argument("--out", type=Path, default=None, help="folder for the mesh files (default: the run folder)")
+    mesh.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE,
+                      help=f"points per forward pass (default: {DEFAULT_CHUNK_SIZE})")
+    mesh.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    mesh.set_defaults(handler=_mesh)
+
     info = sub.add_parser("info", help="describe a saved run or model", description="Print a saved field's config, size and metrics.")
     info.add_argument("run", type=Path, help="run folder or model.safetensors")
     info.set_defaults(handler=_info)
@@ -120,7 +135,11 @@ def _run_config(args: argparse.Namespace, config_cls: type) -> RunConfig:
     """defaults < --config (or the resumed run's config.json) < flags."""
     given = vars(args)
     source = args.config or (args.out / "config.json" if args.resume and args.out else None)
-    base = load_run_config(source) if source else RunConfig(task=args.task, task_config=dataclasses.asdict(config_cls()))
+    from sirenkit.tasks import TASKS
+
+    fit_defaults = getattr(TASKS[args.task][0], "fit_defaults", FitConfig())
+    base = load_run_config(source) if source else RunConfig(task=args.task, task_config=dataclasses.asdict(config_cls()),
+                                                            fit=fit_defaults)
     if base.task != args.task:
         raise ConfigError(f"{source} is a '{base.task}' run; use 'sirenkit {base.task}' with it.")
 
@@ -163,10 +182,11 @@ def _run_task(args: argparse.Namespace) -> int:
     field = build_field(field_config, seed=run.fit.seed)
     result = fit(field, task, run.fit, out=out, resume=args.resume, callbacks=[ProgressBar(quiet=args.quiet)])
     m = result.metrics
-    quality = [k for k in m if k not in ("steps", "train_seconds", "seconds_per_step", "stopped_by")]
-    headline = ", ".join(f"{k} {m[k]:.4g}" for k in quality[:3])
+    preferred = [k for k in ("psnr", "ssim", "f_score", "normal_consistency", "chamfer_l1", "surface_distance") if k in m]
+    quality = preferred or [k for k in m if k not in ("steps", "train_seconds", "seconds_per_step", "stopped_by")][:3]
+    headline = "".join(f"{k} {m[k]:.4g}, " for k in quality)
     print(f"run folder: {out}")
-    print(f"{headline}; {result.steps} steps in {result.train_seconds:.1f} s ({m['seconds_per_step']:.3f} s/step)")
+    print(f"{headline}{result.steps} steps in {result.train_seconds:.1f} s ({m['seconds_per_step']:.3f} s/step)")
     return 0
 
 
@@ -188,6 +208,21 @@ def _render(args: argparse.Namespace) -> int:
         raise ConfigError(f"--out {args.out}: give an image file name ending in .png (or .jpg, .tif, .bmp).")
     save_image(args.out, render_image(field, (h, w), chunk_size=args.chunk_size))
     print(f"wrote {args.out} ({h}x{w})")
+    return 0
+
+
+def _mesh(args: argparse.Namespace) -> int:
+    from sirenkit.tasks.sdf import remesh
+
+    if args.resolution < 8:
+        raise ConfigError(f"--resolution {args.resolution} is too coarse; pass e.g. --resolution 256.")
+    if args.chunk_size < 1:
+        raise ConfigError(f"--chunk-size {args.chunk_size} must be >= 1, e.g. {DEFAULT_CHUNK_SIZE}.")
+    paths, metrics = remesh(args.run, resolution=args.resolution, chunk_size=args.chunk_size, out=args.out, device=args.device)
+    print(f"wrote {', '.join(str(p) for p in paths)} ({int(metrics['vertices'])} vertices, {int(metrics['faces'])} faces)")
+    shown = ", ".join(f"{k} {metrics[k]:.4g}" for k in ("f_score", "normal_consistency", "chamfer_l1") if k in metrics)
+    if shown:
+        print(shown)
     return 0
 
 

@@ -1,0 +1,132 @@
+"""SDF fitting: the Stanford bunny mesh (and optionally its raw scan) with the paper's 3x256 SIREN.
+
+Fits bunny.ply (250k surface samples with face normals) within a stated budget (steps and
+seconds), meshes it at --resolution, and reports Chamfer-L1/L2 (fractions of the bounding-box
+diagonal), normal consistency and F-score at 1 % of the diagonal (100k samples each way),
+training time, meshing time and peak memory (max RSS of this process). With --scan, also fits
+the raw range scan bunny_scan000.ply (no normals: estimated by PCA) and measures it against the
+mesh over the scanned part (its mesh trimmed to 1 % of the diagonal around the scan points).
+Issue target on the mesh: F-score >= 0.99, normal consistency >= 0.97.
+
+    python benchmarks/bench_sdf.py [--steps 2000] [--max-seconds 540] [--scan] [--docs docs]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import torch
+
+import sirenkit as sk
+from sirenkit.tasks import SDFConfig, SDFTask
+from sirenkit.versions import versions
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("SIRENKIT_DATA", ROOT / ".." / "shared" / "data")).resolve()
+TARGETS = {"f_score": 0.99, "normal_consistency": 0.97}
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run(name: str, config: SDFConfig, fit: sk.FitConfig, out: Path, field_config: sk.FieldConfig) -> dict:
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        task = SDFTask.from_config(config)
+    load_seconds = time.perf_counter() - start
+    field = sk.build_field(field_config, seed=fit.seed)
+    start = time.perf_counter()
+    result = sk.fit(field, task, fit, out=out)
+    total = time.perf_counter() - start
+    m = result.metrics
+    row = {
+        "input": name, "points": len(task.points), "normals": "estimated (PCA)" if task.surface.normals_estimated else "from file",
+        "steps": result.steps, "stopped_by": result.stopped_by, "train_seconds": result.train_seconds,
+        "seconds_per_step": m["seconds_per_step"], "load_seconds": load_seconds,
+        "mesh_and_export_seconds": total - result.train_seconds,
+        **{k: m[k] for k in ("chamfer_l1", "chamfer_l2", "normal_consistency", "f_score", "precision", "recall",
+                             "surface_distance", "normal_cosine", "vertices", "faces", "watertight") if k in m},
+        "warnings": [str(w.message) for w in caught], "peak_rss_mib_so_far": peak_rss_mib(),
+        "run_folder": str(out),
+    }
+    print(f"{name}: F {row.get('f_score', float('nan')):.4f}, NC {row.get('normal_consistency', float('nan')):.4f}, "
+          f"CD-L1 {row.get('chamfer_l1', float('nan')):.5f}, {result.steps} steps in {result.train_seconds:.0f} s", file=sys.stderr)
+    return row
+
+
+def markdown(rows: list[dict], resolution: int) -> str:
+    lines = [f"| input | normals | steps | train s | mesh {resolution}³ + export s | Chamfer-L1 | Chamfer-L2 | normal consistency "
+             "| F-score@1% | precision / recall |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        lines.append(f"| {r['input']} | {r['normals']} | {r['steps']} | {r['train_seconds']:.0f} | {r['mesh_and_export_seconds']:.0f} "
+                     f"| {r['chamfer_l1']:.5f} | {r['chamfer_l2']:.2e} | {r['normal_consistency']:.4f} | {r['f_score']:.4f} "
+                     f"| {r['precision']:.4f} / {r['recall']:.4f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=SDFTask.fit_defaults.steps)
+    parser.add_argument("--max-seconds", type=float, default=540.0, help="training time budget per fit")
+    parser.add_argument("--batch-size", type=int, default=SDFTask.fit_defaults.batch_size,
+                        help="surface points per step (+ as many uniform)")
+    parser.add_argument("--lr", type=float, default=SDFTask.fit_defaults.lr)
+    parser.add_argument("--resolution", type=int, default=256)
+    parser.add_argument("--first-omega-0", type=float, default=30.0)
+    parser.add_argument("--scan", action="store_true", help="also fit the raw scan bunny_scan000.ply")
+    parser.add_argument("--scan-steps", type=int, default=1000)
+    parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "bench-sdf")
+    parser.add_argument("--docs", type=Path, default=None, help="copy the pictures here (README)")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "sdf.json")
+    args = parser.parse_args()
+    torch.set_num_threads(min(torch.get_num_threads(), os.cpu_count() or 1))
+
+    fit = sk.FitConfig(**{**SDFTask.fit_defaults.__dict__, "steps": args.steps, "max_seconds": args.max_seconds,
+                          "batch_size": args.batch_size, "lr": args.lr, "device": "cpu"})
+    field_config = sk.FieldConfig(in_features=3, out_features=1, first_omega_0=args.first_omega_0)
+    rows = []
+    mesh_config = SDFConfig(source=str(DATA / "meshes" / "bunny.ply"), resolution=args.resolution)
+    rows.append(run("bunny.ply (mesh)", mesh_config, fit, _fresh(args.runs / "bunny"), field_config))
+    if args.scan:
+        scan_config = SDFConfig(source=str(DATA / "meshes" / "bunny_scan000.ply"), reference=mesh_config.source,
+                                resolution=args.resolution, trim=0.01)
+        scan_fit = sk.FitConfig(**{**fit.__dict__, "steps": args.scan_steps})
+        rows.append(run("bunny_scan000.ply (raw scan, scanned part)", scan_config, scan_fit, _fresh(args.runs / "scan"), field_config))
+    if args.docs:
+        args.docs.mkdir(parents=True, exist_ok=True)
+        for row, stem in zip(rows, ("sdf_bunny", "sdf_scan")):
+            for picture in ("mesh.png", "sdf_slices.png"):
+                shutil.copy(Path(row["run_folder"]) / picture, args.docs / f"{stem}_{Path(picture).stem}.png")
+    table = markdown(rows, args.resolution)
+    result = {
+        "benchmark": "sdf", "command": "python " + " ".join(sys.argv),
+        "network": f"SIREN 3-256x3-1 (first omega_0 {args.first_omega_0:g}, hidden 30)",
+        "device": "cpu", "threads": torch.get_num_threads(), "versions": versions(), "fit": fit.__dict__,
+        "resolution": args.resolution, "targets": TARGETS, "peak_rss_mib": peak_rss_mib(), "rows": rows,
+        "markdown": table,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    print(table)
+    print(f"\npeak memory (max RSS): {result['peak_rss_mib']:.0f} MiB")
+
+
+def _fresh(path: Path) -> Path:
+    if path.exists():
+        shutil.rmtree(path)
+    return path
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,254 @@
+"""Signed distance functions from oriented point clouds, raw scans and meshes (paper Sec. 4.2).
+
+The field f maps a point of [-1, 1]^3 to its signed distance to the surface (negative inside).
+It is fitted to surface points with normals by the paper's loss (Eq. 6, with the reference
+code's weights), then meshed by marching cubes and exported in the input's own units.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import trimesh
+from torch import Tensor, nn
+
+from sirenkit import ops
+from sirenkit.config import FitConfig, check_positive, from_dict, load_run_config
+from sirenkit.errors import ConfigError
+from sirenkit.io.pointcloud import Normalization, Surface, load_mesh, load_surface, sphere_surface
+from sirenkit.mesh import compare_meshes, extract_mesh, keep_near, save_mesh, save_mesh_picture, save_slices, trim_far
+from sirenkit.render import DEFAULT_CHUNK_SIZE
+from sirenkit.tasks.base import Batch
+
+log = logging.getLogger(__name__)
+
+LOSS_TERMS = ("sdf", "off_surface", "normal", "eikonal")
+NORMALIZATION_FILE = "normalization.json"
+BUILTIN_SHAPES = ("sphere",)
+
+
+@dataclass
+class SDFConfig:
+    """What surface to fit, how to weigh the loss terms, and how to mesh the result."""
+
+    source: str = "sphere"
+    """Point cloud (.xyz/.txt x y z nx ny nz, .npy, .npz, .ply) or mesh (.ply, .obj, .off, .stl); 'sphere' is a built-in test shape."""
+    reference: str = ""
+    """Mesh to measure the result against (Chamfer, normal consistency, F-score); default: the input, when it is a mesh."""
+    normals: bool = True
+    """Use the normal term; inputs without normals get them estimated (PCA). --no-normals trains without them."""
+    normal_neighbours: int = 16
+    """Neighbours per point for estimating normals of a raw scan."""
+    samples: int = 250_000
+    """Surface points drawn from a mesh input (area-weighted, each with its face normal)."""
+    extent: float = 0.9
+    """The input's longest side is scaled to [-extent, extent], keeping the aspect ratio; < 1 leaves room to close the mesh."""
+    resolution: int = 256
+    """Marching-cubes grid points per axis for the exported mesh (memory: resolution^3 floats; 512 = 512 MiB)."""
+    keep_near: float = 0.02
+    """Keep only mesh pieces that come within this fraction of the input's bounding-box diagonal of an input point
+    (drops spurious surfaces far from the data); 0 keeps every piece."""
+    trim: float = 0.0
+    """Drop triangles farther than this fraction of the input's bounding-box diagonal from every input point, leaving an
+    open surface over the scanned part of a partial scan (e.g. 0.01); 0 keeps the closed surface."""
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+    """Points per forward pass when meshing and evaluating (bounds memory, whatever the resolution)."""
+    metric_samples: int = 100_000
+    """Points sampled on each surface for Chamfer, normal consistency and F-score."""
+    f_score_threshold: float = 0.01
+    """Distance, as a fraction of the reference's bounding-box diagonal, under which a point counts as matched."""
+    loss_weights: dict[str, float] = field(default_factory=lambda: {"sdf": 3e3, "off_surface": 1e2, "normal": 1e2, "eikonal": 5e1})
+    """Weights of the terms (reference code, loss_functions.sdf): |f| on the surface 3e3, exp(-100|f|) off it 1e2,
+    1 - cos(grad f, n) 1e2, | |grad f| - 1 | 5e1."""
+
+    def __post_init__(self) -> None:
+        check_positive(self, "normal_neighbours", "samples", "extent", "resolution", "chunk_size", "metric_samples",
+                       "f_score_threshold")
+        check_positive(self, "keep_near", "trim", allow_zero=True)
+        if not self.extent <= 1.0:
+            raise ConfigError(f"extent={self.extent} must be in (0, 1]; the field lives on [-1, 1]^3. Pass e.g. --extent 0.9.")
+        if self.resolution < 8:
+            raise ConfigError(f"resolution={self.resolution} is too coarse to mesh; pass e.g. --resolution 256.")
+        unknown = set(self.loss_weights) - set(LOSS_TERMS)
+        if unknown:
+            raise ConfigError(f"loss_weights has unknown terms {sorted(unknown)}; the SDF task has: {', '.join(LOSS_TERMS)}.")
+
+
+class SDFTask:
+    """Fit a signed distance function to a point cloud or mesh; export the mesh in the input's units.
+
+    Each step takes `batch_size` random surface points and as many points uniform in [-1, 1]^3.
+    Loss terms (unweighted; weights in `SDFConfig.loss_weights`), each averaged over the whole
+    batch as in the reference code: ``sdf`` |f| on the surface, ``off_surface`` exp(-100 |f|) at
+    the uniform points, ``normal`` 1 - cos(grad f, n) on the surface, ``eikonal`` | |grad f| - 1 |
+    everywhere. Value and gradient come from one `sirenkit.ops.jet` pass.
+
+    Example:
+        >>> task = SDFTask.from_config(SDFConfig(source="sphere", resolution=64))
+        >>> task.points.shape
+        torch.Size([20000, 3])
+    """
+
+    name = "sdf"
+    in_features = 3
+    out_features = 1
+    fit_defaults = FitConfig(steps=2000, lr=1e-4, lr_schedule="cosine", lr_final=0.1, batch_size=5000, clip_grad=1.0,
+                             eval_every=1_000_000, log_every=50, save_every=500)
+    """Fit settings the CLI starts from for this task (flags still win): meshing is the evaluation, so only at the end."""
+    cli_examples = ("sirenkit sdf --steps 300 --resolution 64 --out runs/sdf-sphere",
+                    "sirenkit sdf bunny.ply --steps 500 --resolution 128 --out runs/sdf-bunny")
+
+    def __init__(self, surface: Surface, *, config: SDFConfig | None = None, reference: trimesh.Trimesh | None = None) -> None:
+        self.config = config or SDFConfig()
+        self.loss_weights = dict(self.config.loss_weights)
+        self.surface = surface
+        self.normalization = Normalization.from_points(surface.points, extent=self.config.extent)
+        self.points = torch.from_numpy(self.normalization.to_unit(surface.points)).float()
+        self.normals = torch.from_numpy(surface.normals).float() if surface.normals is not None and self.config.normals else None
+        if self.normals is None:
+            self.loss_weights.pop("normal", None)
+        self.reference = reference if reference is not None else surface.mesh
+        self.diagonal = float(np.linalg.norm(np.ptp(surface.points, axis=0)))
+        self._mesh: tuple[tuple, trimesh.Trimesh] | None = None
+
+    @classmethod
+    def from_config(cls, config: SDFConfig) -> SDFTask:
+        if config.source in BUILTIN_SHAPES:
+            surface = sphere_surface(radius=1.0)
+        else:
+            surface = load_surface(config.source, samples=config.samples, estimate=config.normals,
+                                   neighbours=config.normal_neighbours)
+        reference = load_mesh(config.reference) if config.reference else None
+        return cls(surface, config=config, reference=reference)
+
+    def to(self, device: torch.device) -> SDFTask:
+        self.points = self.points.to(device)
+        self.normals = self.normals.to(device) if self.normals is not None else None
+        return self
+
+    def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
+        """`batch_size` surface points (0: all of them) first, then as many uniform points in [-1, 1]^3."""
+        n = len(self.points) if batch_size <= 0 else batch_size
+        device = self.points.device
+        index = torch.randint(len(self.points), (n,), generator=generator).to(device)
+        uniform = (torch.rand((n, 3), generator=generator) * 2.0 - 1.0).to(device)
+        targets = {"on_surface": torch.arange(2 * n, device=device) < n}
+        if self.normals is not None:
+            targets["normals"] = self.normals[index]
+        return Batch(torch.cat([self.points[index], uniform]), targets)
+
+    def losses(self, field: nn.Module, batch: Batch) -> dict[str, Tensor]:
+        on = batch.targets["on_surface"]
+        jet = ops.jet(field, batch.coords, laplacian=False)
+        value, grad = jet.value[:, 0], jet.gradient
+        total = len(value)
+        terms = {
+            "sdf": value[on].abs().sum() / total,
+            "off_surface": torch.exp(-100.0 * value[~on].abs()).sum() / total,
+            "eikonal": (grad.norm(dim=-1) - 1.0).abs().mean(),
+        }
+        if "normals" in batch.targets:
+            cos = nn.functional.cosine_similarity(grad[on], batch.targets["normals"], dim=-1)
+            terms["normal"] = (1.0 - cos).sum() / total
+        return terms
+
+    def mesh(self, field: nn.Module, *, resolution: int | None = None) -> trimesh.Trimesh:
+        """The field's zero level set in the input's units (cached until the weights change)."""
+        resolution = resolution or self.config.resolution
+        key = (resolution, *((id(p), p._version) for p in field.parameters()))
+        if self._mesh is None or self._mesh[0] != key:
+            was_training = field.training
+            field.eval()
+            mesh = extract_mesh(field, resolution=resolution, chunk_size=self.config.chunk_size, normalization=self.normalization)
+            field.train(was_training)
+            if self.config.keep_near:
+                mesh = keep_near(mesh, self.surface.points, self.config.keep_near * self.diagonal)
+            if self.config.trim:
+                mesh = trim_far(mesh, self.surface.points, self.config.trim * self.diagonal)
+            self._mesh = (key, mesh)
+        return self._mesh[1]
+
+    def evaluate(self, field: nn.Module) -> dict[str, float]:
+        """Field error at the input points; mesh size and, with a reference, mesh-to-reference metrics.
+
+        surface_distance: mean |f| at up to 20k input points, as a fraction of the input's
+        bounding-box diagonal; normal_cosine: mean cos(grad f, n) there.
+        """
+        index = torch.linspace(0, len(self.points) - 1, min(len(self.points), 20000)).long()
+        with torch.enable_grad():
+            jet = ops.jet(field, self.points[index].detach().requires_grad_(), laplacian=False)
+        metrics = {"surface_distance": float(jet.value.detach().abs().mean()) / self.normalization.scale / self.diagonal}
+        if self.normals is not None:
+            cos = nn.functional.cosine_similarity(jet.gradient.detach(), self.normals[index], dim=-1)
+            metrics["normal_cosine"] = float(cos.mean())
+        mesh = self.mesh(field)
+        metrics |= {"vertices": float(len(mesh.vertices)), "faces": float(len(mesh.faces)), "watertight": float(mesh.is_watertight)}
+        if self.reference is not None:
+            metrics |= self.compare(mesh)
+        return metrics
+
+    def compare(self, mesh: trimesh.Trimesh) -> dict[str, float]:
+        """`compare_meshes` against the reference; for a point-cloud input, over the part it covers."""
+        if self.reference is None:
+            raise ConfigError("this SDF task has no reference surface; pass a mesh input or --reference MESH.")
+        region = self.surface.points if self.surface.mesh is None else None
+        return compare_meshes(mesh, self.reference, samples=self.config.metric_samples,
+                              threshold=self.config.f_score_threshold, region=region)
+
+    def export(self, field: nn.Module, out_dir: Path) -> list[Path]:
+        """normalization.json, mesh.ply, mesh.obj (input units), sdf_slices.png and mesh.png."""
+        out_dir = Path(out_dir)
+        paths = [self.normalization.save(out_dir / NORMALIZATION_FILE)]
+        mesh = self.mesh(field)
+        paths += save_mesh(mesh, out_dir)
+        paths.append(save_slices(out_dir / "sdf_slices.png", field, normalization=self.normalization,
+                                 chunk_size=self.config.chunk_size))
+        paths.append(save_mesh_picture(out_dir / "mesh.png", mesh))
+        return paths
+
+
+def remesh(run: str | Path, *, resolution: int = 256, chunk_size: int = DEFAULT_CHUNK_SIZE, out: str | Path | None = None,
+           device: str = "auto") -> tuple[list[Path], dict[str, float]]:
+    """Mesh a saved SDF run again at another resolution, in the input's units.
+
+    Reads the field (model.safetensors) and normalization.json of `run`; the input file (for
+    `keep_near` and the metrics) is read again when it is still there, else the mesh is written
+    uncleaned, with a warning. Writes mesh.ply, mesh.obj and mesh.png into `out` (default: the
+    run folder). Returns the paths and the mesh's metrics (`SDFTask.evaluate` minus the field terms).
+    """
+    from sirenkit.devices import resolve_device
+    from sirenkit.io.checkpoint import load
+
+    run = Path(run)
+    config = load_run_config(run)
+    if config.task != "sdf":
+        raise ConfigError(f"{run} is a '{config.task}' run; 'sirenkit mesh' meshes SDF runs (made with 'sirenkit sdf').")
+    task_config = dataclasses.replace(from_dict(SDFConfig, config.task_config, where="task_config"), resolution=resolution,
+                                      chunk_size=chunk_size, normals=False)  # normals are not needed to mesh or measure
+    field = load(run).to(resolve_device(device))
+    saved = run / NORMALIZATION_FILE
+    if saved.is_file() and task_config.source not in BUILTIN_SHAPES and not Path(task_config.source).is_file():
+        warnings.warn(f"{task_config.source} (the run's input) is gone: meshing without dropping far-away pieces "
+                      "(keep_near) and without metrics.", UserWarning, stacklevel=2)
+        mesh = extract_mesh(field, resolution=resolution, chunk_size=chunk_size, normalization=Normalization.load(saved))
+        result = {}
+    else:
+        task = SDFTask.from_config(task_config)
+        if saved.is_file():
+            task.normalization = Normalization.load(saved)
+        mesh = task.mesh(field)
+        result = task.compare(mesh) if task.reference is not None else {}
+    result = {"vertices": float(len(mesh.vertices)), "faces": float(len(mesh.faces)), "watertight": float(mesh.is_watertight),
+              **result}
+    out = Path(out) if out is not None else run
+    paths = save_mesh(mesh, out) + [save_mesh_picture(out / "mesh.png", mesh)]
+    return paths, result
+
+
+__all__ = ["LOSS_TERMS", "SDFConfig", "SDFTask", "remesh"]
