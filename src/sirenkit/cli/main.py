@@ -42,16 +42,20 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def _add_dataclass_flags(parser: argparse.ArgumentParser, cls: type, title: str, *, skip: Sequence[str] = ()) -> None:
+def _add_dataclass_flags(parser: argparse.ArgumentParser, cls: type, title: str, *, skip: Sequence[str] = (),
+                         defaults: object = None) -> None:
     group = parser.add_argument_group(title)
     docs = field_docs(cls)
-    defaults = cls() if cls is not RunConfig else None
+    defaults = defaults or (cls() if cls is not RunConfig else None)
     for f in dataclasses.fields(cls):
-        if f.name in skip or f.type not in ("int", "float", "str", "bool"):
+        if f.name in skip or f.type not in ("int", "float", "str", "bool", "tuple[int, int]"):
             continue
         default = getattr(defaults, f.name)
         help_text = f"{docs.get(f.name, '')} (default: {default})"
-        if f.type == "bool":
+        if f.type == "tuple[int, int]":
+            group.add_argument(_flag(f.name), dest=f.name, type=int, nargs=2, default=argparse.SUPPRESS, help=help_text,
+                               metavar=tuple(f.name.upper() + str(i) for i in (1, 2)))
+        elif f.type == "bool":
             group.add_argument(_flag(f.name), dest=f.name, action=argparse.BooleanOptionalAction,
                                default=argparse.SUPPRESS, help=help_text)
         else:
@@ -72,18 +76,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for name, (task_cls, config_cls) in TASKS.items():
         doc = (task_cls.__doc__ or "").strip().splitlines()[0]
+        examples = getattr(task_cls, "cli_examples", (f"sirenkit {name} --steps 300 --size 128 --out runs/{name}-quick",
+                                                       f"sirenkit {name} astronaut --size 128 --steps 300 --hidden-features 128"))
         p = sub.add_parser(
             name, help=doc, description=f"{doc}\n\n{OMEGA_HELP}\n\nPrecedence: command-line flags > --config run.json > defaults.",
-            epilog=f"Examples (each runs on a laptop CPU in about a minute):\n"
-                   f"  sirenkit {name} --steps 300 --size 128 --out runs/{name}-quick\n"
-                   f"  sirenkit {name} astronaut --size 128 --steps 300 --hidden-features 128",
+            epilog="Examples (each runs on a laptop CPU in about a minute):\n" + "".join(f"  {e}\n" for e in examples),
             formatter_class=argparse.RawDescriptionHelpFormatter)
         first = dataclasses.fields(config_cls)[0]
         p.add_argument(first.name, nargs="?", default=argparse.SUPPRESS,
                        help=f"{field_docs(config_cls).get(first.name, '')} (default: {first.default})")
         _add_dataclass_flags(p, config_cls, f"{name} options", skip=(first.name,))
-        _add_dataclass_flags(p, FieldConfig, "field (network) options", skip=("in_features", "out_features"))
-        _add_dataclass_flags(p, FitConfig, "training options")
+        field_defaults, fit_defaults = _task_defaults(task_cls)
+        _add_dataclass_flags(p, FieldConfig, "field (network) options", skip=("in_features", "out_features"), defaults=field_defaults)
+        _add_dataclass_flags(p, FitConfig, "training options", defaults=fit_defaults)
         run = p.add_argument_group("run folder")
         run.add_argument("--out", type=Path, default=None,
                          help=f"run folder (default: runs/{name}-<source>, numbered if it exists)")
@@ -111,11 +116,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _task_defaults(task_cls: type) -> tuple[FieldConfig, FitConfig]:
+    """FieldConfig and FitConfig defaults with the task's own (``field_defaults``, ``fit_defaults``, e.g. audio omega_0 3000)."""
+    return (FieldConfig(**getattr(task_cls, "field_defaults", {})), FitConfig(**getattr(task_cls, "fit_defaults", {})))
+
+
 def _run_config(args: argparse.Namespace, config_cls: type) -> RunConfig:
-    """defaults < --config (or the resumed run's config.json) < flags."""
+    """defaults (the task's, then the global ones) < --config (or the resumed run's config.json) < flags."""
+    from sirenkit.tasks import TASKS
+
     given = vars(args)
     source = args.config or (args.out / "config.json" if args.resume and args.out else None)
-    base = load_run_config(source) if source else RunConfig(task=args.task, task_config=dataclasses.asdict(config_cls()))
+    field_defaults, fit_defaults = _task_defaults(TASKS[args.task][0])
+    base = load_run_config(source) if source else RunConfig(task=args.task, task_config=dataclasses.asdict(config_cls()),
+                                                            field=field_defaults, fit=fit_defaults)
     if base.task != args.task:
         raise ConfigError(f"{source} is a '{base.task}' run; use 'sirenkit {base.task}' with it.")
 
@@ -158,7 +172,7 @@ def _run_task(args: argparse.Namespace) -> int:
     field = build_field(field_config, seed=run.fit.seed)
     result = fit(field, task, run.fit, out=out, resume=args.resume, callbacks=[ProgressBar(quiet=args.quiet)])
     m = result.metrics
-    headline = ", ".join(f"{k} {m[k]:.4g}" for k in ("psnr", "ssim") if k in m)
+    headline = ", ".join(f"{k} {m[k]:.4g}" for k in ("psnr", "ssim", "mse", "snr_db", "psnr_std", "ssim_std") if k in m)
     print(f"run folder: {out}")
     print(f"{headline}; {result.steps} steps in {result.train_seconds:.1f} s ({m['seconds_per_step']:.3f} s/step)")
     return 0

@@ -71,4 +71,6 @@ def prepare_run_dir(out: str | Path, *, resume: bool = False, overwrite: bool = 
 
 
 RUN_FILES = ("config.json", "metrics.jsonl", "metrics.json", "checkpoint.pt", "model.safetensors",
-             "reconstruction.png", "panel.png", "log.txt")
+             "reconstruction.png", "panel.png", "log.txt",
+             "reconstruction.wav", "waveform.png", "spectrogram.png", "audio.json",
+             "reconstruction.mp4", "frames.png", "frame_psnr.png", "video.json")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from sirenkit.tasks.audio import AudioConfig, AudioTask
 from sirenkit.tasks.base import Batch, Task
 from sirenkit.tasks.image import ImageConfig, ImageTask
+from sirenkit.tasks.video import VideoConfig, VideoTask
 
-TASKS = {"image": (ImageTask, ImageConfig)}
+TASKS = {"image": (ImageTask, ImageConfig), "audio": (AudioTask, AudioConfig),
+         "video": (VideoTask, VideoConfig)}
 """name -> (task class with ``from_config``, its config dataclass)."""
 
-__all__ = ["TASKS", "Batch", "ImageConfig", "ImageTask", "Task"]
+__all__ = ["TASKS", "AudioConfig", "AudioTask", "Batch", "ImageConfig", "ImageTask", "Task", "VideoConfig", "VideoTask"]
