@@ -98,13 +98,22 @@ def build_parser() -> argparse.ArgumentParser:
         run.add_argument("--quiet", action="store_true", help="no progress bar or info messages")
         p.set_defaults(handler=_run_task, task=name)
 
-    render = sub.add_parser("render", help="evaluate a saved image field at any resolution",
+    render = sub.add_parser("render", help="evaluate a saved image, audio or video field at any resolution",
                             description="Render a saved field at any resolution, in chunks of bounded memory.",
-                            epilog="Example:\n  sirenkit render runs/image-camera --size 2048 2048 --out camera_2048.png",
+                            epilog="Examples:\n  sirenkit render runs/image-camera --size 2048 2048 --out camera_2048.png\n"
+                                   "  sirenkit render runs/audio-bach --sample-rate 88200 --out bach_2x.wav\n"
+                                   "  sirenkit render runs/video-bikes --frames 64 --fps 8 --size 128 320 --out slow.mp4",
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     render.add_argument("run", type=Path, help="run folder or model.safetensors")
-    render.add_argument("--size", type=int, nargs=2, metavar=("H", "W"), required=True, help="output height and width in pixels")
-    render.add_argument("--out", type=Path, required=True, help="output PNG file")
+    render.add_argument("--size", type=int, nargs=2, metavar=("H", "W"), default=None,
+                        help="output height and width in pixels (images: required; video: default the fitted size)")
+    render.add_argument("--out", type=Path, required=True, help="output file: PNG for images, WAV for audio, MP4 for video")
+    render.add_argument("--sample-rate", type=int, default=None, help="audio: output rate in Hz (default: the clip's; 2x = upsampled)")
+    render.add_argument("--duration-s", type=float, default=None,
+                        help="audio: output length in seconds for the clip's time span (default: the clip's; longer = slower)")
+    render.add_argument("--frames", type=int, default=None,
+                        help="video: frames over the clip's time span (default: the clip's; more = slow motion)")
+    render.add_argument("--fps", type=float, default=None, help="video: frame rate of the MP4 (default: the clip's)")
     render.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE,
                         help=f"points per forward pass (default: {DEFAULT_CHUNK_SIZE})")
     render.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
@@ -184,14 +193,20 @@ def _render(args: argparse.Namespace) -> int:
     from sirenkit.io.image import save_image
     from sirenkit.render import render_image
 
+    field = load(args.run).to(resolve_device(args.device))
+    if field.config.in_features in (1, 3):
+        from sirenkit.cli.render_av import render_audio_run, render_video_run
+
+        return (render_audio_run if field.config.in_features == 1 else render_video_run)(args, field)
+    if args.size is None:
+        raise ConfigError("--size H W is required to render an image field, e.g. --size 1024 1024.")
     h, w = args.size
     if h < 1 or w < 1:
         raise ConfigError(f"--size {h} {w}: both must be >= 1 pixel, e.g. --size 1024 1024.")
     if args.chunk_size < 1:
         raise ConfigError(f"--chunk-size {args.chunk_size} must be >= 1, e.g. {DEFAULT_CHUNK_SIZE}.")
-    field = load(args.run).to(resolve_device(args.device))
     if field.config.in_features != 2:
-        raise ConfigError(f"{args.run} holds a field with {field.config.in_features}-D inputs; 'render' draws 2-D image fields.")
+        raise ConfigError(f"{args.run} holds a field with {field.config.in_features}-D inputs; 'render' draws image (2-D), audio (1-D) and video (3-D) fields.")
     if args.out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"):
         raise ConfigError(f"--out {args.out}: give an image file name ending in .png (or .jpg, .tif, .bmp).")
     save_image(args.out, render_image(field, (h, w), chunk_size=args.chunk_size))
