@@ -206,7 +206,8 @@ def _render(args: argparse.Namespace) -> int:
     if args.chunk_size < 1:
         raise ConfigError(f"--chunk-size {args.chunk_size} must be >= 1, e.g. {DEFAULT_CHUNK_SIZE}.")
     if field.config.in_features != 2:
-        raise ConfigError(f"{args.run} holds a field with {field.config.in_features}-D inputs; 'render' draws image (2-D), audio (1-D) and video (3-D) fields.")
+        raise ConfigError(f"{args.run} holds a field with {field.config.in_features}-D inputs; "
+                          "'render' draws image (2-D), audio (1-D) and video (3-D) fields.")
     if args.out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"):
         raise ConfigError(f"--out {args.out}: give an image file name ending in .png (or .jpg, .tif, .bmp).")
     save_image(args.out, render_image(field, (h, w), chunk_size=args.chunk_size))
