@@ -14,7 +14,7 @@ from sirenkit.io.audio import load_audio
 from sirenkit.tasks import AudioTask
 from sirenkit.tasks.audio import audio_metrics
 
-SNR_FLOOR = 0.0
+SNR_FLOOR = 20.0
 
 
 def chirp(duration_s: float = 0.2, sample_rate: int = 8000) -> np.ndarray:
@@ -28,7 +28,7 @@ def test_fit_chirp_snr_floor():
     assert task.scale == pytest.approx(0.5, rel=1e-3)
     field = sk.build_field(sk.FieldConfig(in_features=1, hidden_features=64, **AudioTask.field_defaults), seed=0)
     metrics = sk.fit(field, task, sk.FitConfig(**AudioTask.fit_defaults), steps=300, device="cpu", eval_every=300).metrics
-    # Measured: see SNR_FLOOR
+    # Measured (seeds 0/1): SNR 26.2/25.3 dB after 300 full-clip steps at the audio defaults; floor 20 dB.
     assert metrics["snr_db"] >= SNR_FLOOR
     assert metrics["mse"] == pytest.approx(np.mean(task.samples[:, 0] ** 2) / task.scale**2 / 10 ** (metrics["snr_db"] / 10), rel=1e-3)
 

@@ -18,7 +18,7 @@ from sirenkit.tasks import VideoTask
 pytest.importorskip("imageio_ffmpeg")
 
 
-PSNR_FLOOR = 0.0
+PSNR_FLOOR = 36.0
 
 
 def moving_blob(frames: int = 4, h: int = 16, w: int = 16) -> np.ndarray:
@@ -35,7 +35,7 @@ def test_fit_tiny_video_psnr_floor():
     task = VideoTask(moving_blob())
     field = sk.build_field(sk.FieldConfig(in_features=3, out_features=3, hidden_features=64), seed=0)
     metrics = sk.fit(field, task, steps=300, device="cpu", eval_every=300, batch_size=512).metrics
-    # Measured: see PSNR_FLOOR
+    # Measured (seeds 0/1): 46.2/42.5 dB mean frame PSNR after 300 steps of 512 random pixels; floor 36 dB.
     assert metrics["psnr"] >= PSNR_FLOOR
     assert 0 <= metrics["psnr_std"] < 3 and metrics["ssim"] > 0.8
 

@@ -201,7 +201,7 @@ def save_spectrogram(path: Path, truth: np.ndarray, pred: np.ndarray, sample_rat
     from sirenkit.io.run_dir import atomic_path
 
     plt = _pyplot()
-    nperseg = int(min(1024, len(truth)))
+    nperseg = int(min(1024, 2 ** np.floor(np.log2(max(16, len(truth) // 16)))))  # >= 16 windows for short clips
     specs = []
     for values in (truth.mean(1), pred.mean(1)):
         freqs, times, power = spectrogram(values, fs=sample_rate, nperseg=nperseg, noverlap=nperseg // 2)
