@@ -46,13 +46,13 @@ def _add_dataclass_flags(parser: argparse.ArgumentParser, cls: type, title: str,
                          defaults: object = None) -> None:
     group = parser.add_argument_group(title)
     docs = field_docs(cls)
-    defaults = defaults if defaults is not None else cls() if cls is not RunConfig else None
+    defaults = defaults or (cls() if cls is not RunConfig else None)
     for f in dataclasses.fields(cls):
         if f.name in skip or f.type not in ("int", "float", "str", "bool", "tuple[int, int]", "tuple[float, float]"):
             continue
         default = getattr(defaults, f.name)
         help_text = f"{docs.get(f.name, '')} (default: {default})"
-        if f.type.startswith("tuple["):
+        if f.type.startswith("tuple["):  # two numbers; the docstring starts with their names, e.g. "X Y: ..."
             group.add_argument(_flag(f.name), dest=f.name, type=int if "int" in f.type else float, nargs=2,
                                default=argparse.SUPPRESS, help=help_text, metavar=tuple(docs.get(f.name, "A B").split(":")[0].split()[:2]))
         elif f.type == "bool":
@@ -88,8 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument(positional, nargs="?", default=argparse.SUPPRESS,
                            help=f"{field_docs(config_cls).get(positional, '')} (default: {getattr(defaults, positional)})")
         _add_dataclass_flags(p, config_cls, f"{name} options", skip=positionals)
-        _add_dataclass_flags(p, FieldConfig, "field (network) options", skip=("in_features", "out_features"))
-        _add_dataclass_flags(p, FitConfig, "training options", defaults=getattr(task_cls, "fit_defaults", None))
+        field_defaults, fit_defaults = _task_defaults(task_cls)
+        _add_dataclass_flags(p, FieldConfig, "field (network) options", skip=("in_features", "out_features"), defaults=field_defaults)
+        _add_dataclass_flags(p, FitConfig, "training options", defaults=fit_defaults)
         run = p.add_argument_group("run folder")
         run.add_argument("--out", type=Path, default=None,
                          help=f"run folder (default: runs/{name}-<source>, numbered if it exists)")
@@ -99,13 +100,22 @@ def build_parser() -> argparse.ArgumentParser:
         run.add_argument("--quiet", action="store_true", help="no progress bar or info messages")
         p.set_defaults(handler=_run_task, task=name)
 
-    render = sub.add_parser("render", help="evaluate a saved image field at any resolution",
+    render = sub.add_parser("render", help="evaluate a saved image, audio or video field at any resolution",
                             description="Render a saved field at any resolution, in chunks of bounded memory.",
-                            epilog="Example:\n  sirenkit render runs/image-camera --size 2048 2048 --out camera_2048.png",
+                            epilog="Examples:\n  sirenkit render runs/image-camera --size 2048 2048 --out camera_2048.png\n"
+                                   "  sirenkit render runs/audio-bach --sample-rate 88200 --out bach_2x.wav\n"
+                                   "  sirenkit render runs/video-bikes --frames 64 --fps 8 --size 128 320 --out slow.mp4",
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     render.add_argument("run", type=Path, help="run folder or model.safetensors")
-    render.add_argument("--size", type=int, nargs=2, metavar=("H", "W"), required=True, help="output height and width in pixels")
-    render.add_argument("--out", type=Path, required=True, help="output PNG file")
+    render.add_argument("--size", type=int, nargs=2, metavar=("H", "W"), default=None,
+                        help="output height and width in pixels (images: required; video: default the fitted size)")
+    render.add_argument("--out", type=Path, required=True, help="output file: PNG for images, WAV for audio, MP4 for video")
+    render.add_argument("--sample-rate", type=int, default=None, help="audio: output rate in Hz (default: the clip's; 2x = upsampled)")
+    render.add_argument("--duration-s", type=float, default=None,
+                        help="audio: output length in seconds for the clip's time span (default: the clip's; longer = slower)")
+    render.add_argument("--frames", type=int, default=None,
+                        help="video: frames over the clip's time span (default: the clip's; more = slow motion)")
+    render.add_argument("--fps", type=float, default=None, help="video: frame rate of the MP4 (default: the clip's)")
     render.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE,
                         help=f"points per forward pass (default: {DEFAULT_CHUNK_SIZE})")
     render.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
@@ -131,15 +141,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _task_defaults(task_cls: type) -> tuple[FieldConfig, FitConfig]:
+    """FieldConfig and FitConfig defaults with the task's own (``field_defaults``, ``fit_defaults``, e.g. audio omega_0 3000)."""
+    return (FieldConfig(**getattr(task_cls, "field_defaults", {})), FitConfig(**getattr(task_cls, "fit_defaults", {})))
+
+
 def _run_config(args: argparse.Namespace, config_cls: type) -> RunConfig:
-    """defaults < --config (or the resumed run's config.json) < flags."""
-    given = vars(args)
-    source = args.config or (args.out / "config.json" if args.resume and args.out else None)
+    """defaults (the task's, then the global ones) < --config (or the resumed run's config.json) < flags."""
     from sirenkit.tasks import TASKS
 
-    fit_defaults = getattr(TASKS[args.task][0], "fit_defaults", FitConfig())
+    given = vars(args)
+    source = args.config or (args.out / "config.json" if args.resume and args.out else None)
+    field_defaults, fit_defaults = _task_defaults(TASKS[args.task][0])
     base = load_run_config(source) if source else RunConfig(task=args.task, task_config=dataclasses.asdict(config_cls()),
-                                                            fit=fit_defaults)
+                                                            field=field_defaults, fit=fit_defaults)
     if base.task != args.task:
         raise ConfigError(f"{source} is a '{base.task}' run; use 'sirenkit {base.task}' with it.")
 
@@ -182,8 +197,9 @@ def _run_task(args: argparse.Namespace) -> int:
     field = build_field(field_config, seed=run.fit.seed)
     result = fit(field, task, run.fit, out=out, resume=args.resume, callbacks=[ProgressBar(quiet=args.quiet)])
     m = result.metrics
-    preferred = [k for k in ("psnr", "ssim", "f_score", "normal_consistency", "chamfer_l1", "surface_distance") if k in m]
-    quality = preferred or [k for k in m if k not in ("steps", "train_seconds", "seconds_per_step", "stopped_by")][:3]
+    preferred = ("psnr", "ssim", "mse", "snr_db", "psnr_std", "f_score", "normal_consistency", "chamfer_l1", "surface_distance")
+    bookkeeping = ("steps", "train_seconds", "seconds_per_step", "stopped_by")
+    quality = [k for k in preferred if k in m] or [k for k in m if k not in bookkeeping][:3]
     headline = "".join(f"{k} {m[k]:.4g}, " for k in quality)
     print(f"run folder: {out}")
     print(f"{headline}{result.steps} steps in {result.train_seconds:.1f} s ({m['seconds_per_step']:.3f} s/step)")
@@ -196,14 +212,21 @@ def _render(args: argparse.Namespace) -> int:
     from sirenkit.io.image import save_image
     from sirenkit.render import render_image
 
+    field = load(args.run).to(resolve_device(args.device))
+    if field.config.in_features in (1, 3):
+        from sirenkit.cli.render_av import render_audio_run, render_video_run
+
+        return (render_audio_run if field.config.in_features == 1 else render_video_run)(args, field)
+    if args.size is None:
+        raise ConfigError("--size H W is required to render an image field, e.g. --size 1024 1024.")
     h, w = args.size
     if h < 1 or w < 1:
         raise ConfigError(f"--size {h} {w}: both must be >= 1 pixel, e.g. --size 1024 1024.")
     if args.chunk_size < 1:
         raise ConfigError(f"--chunk-size {args.chunk_size} must be >= 1, e.g. {DEFAULT_CHUNK_SIZE}.")
-    field = load(args.run).to(resolve_device(args.device))
     if field.config.in_features != 2:
-        raise ConfigError(f"{args.run} holds a field with {field.config.in_features}-D inputs; 'render' draws 2-D image fields.")
+        raise ConfigError(f"{args.run} holds a field with {field.config.in_features}-D inputs; "
+                          "'render' draws image (2-D), audio (1-D) and video (3-D) fields.")
     if args.out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"):
         raise ConfigError(f"--out {args.out}: give an image file name ending in .png (or .jpg, .tif, .bmp).")
     save_image(args.out, render_image(field, (h, w), chunk_size=args.chunk_size))

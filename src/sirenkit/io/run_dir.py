@@ -72,4 +72,6 @@ def prepare_run_dir(out: str | Path, *, resume: bool = False, overwrite: bool = 
 
 RUN_FILES = ("config.json", "metrics.jsonl", "metrics.json", "checkpoint.pt", "model.safetensors",
              "reconstruction.png", "panel.png", "log.txt", "blend.png", "naive.png", "comparison.png",
-             "normalization.json", "mesh.ply", "mesh.obj", "mesh.png", "sdf_slices.png")
+             "normalization.json", "mesh.ply", "mesh.obj", "mesh.png", "sdf_slices.png",
+             "reconstruction.wav", "waveform.png", "spectrogram.png", "audio.json",
+             "reconstruction.mp4", "frames.png", "frame_psnr.png", "video.json")

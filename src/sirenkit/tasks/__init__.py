@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from sirenkit.tasks.audio import AudioConfig, AudioTask
 from sirenkit.tasks.base import Batch, Task
 from sirenkit.tasks.blend import BlendConfig, BlendTask
 from sirenkit.tasks.image import ImageConfig, ImageTask
 from sirenkit.tasks.poisson import PoissonConfig, PoissonTask
 from sirenkit.tasks.sdf import SDFConfig, SDFTask
+from sirenkit.tasks.video import VideoConfig, VideoTask
 
 TASKS = {
     "image": (ImageTask, ImageConfig),
+    "audio": (AudioTask, AudioConfig),
+    "video": (VideoTask, VideoConfig),
     "poisson": (PoissonTask, PoissonConfig),
     "blend": (BlendTask, BlendConfig),
     "sdf": (SDFTask, SDFConfig),
 }
 """name -> (task class with ``from_config``, its config dataclass)."""
 
-__all__ = ["TASKS", "Batch", "BlendConfig", "BlendTask", "ImageConfig", "ImageTask", "PoissonConfig", "PoissonTask", "SDFConfig",
-           "SDFTask", "Task"]
+__all__ = ["TASKS", "AudioConfig", "AudioTask", "Batch", "BlendConfig", "BlendTask", "ImageConfig", "ImageTask", "PoissonConfig",
+           "PoissonTask", "SDFConfig", "SDFTask", "Task", "VideoConfig", "VideoTask"]

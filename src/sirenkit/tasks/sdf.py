@@ -12,6 +12,7 @@ import logging
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -19,7 +20,7 @@ import trimesh
 from torch import Tensor, nn
 
 from sirenkit import ops
-from sirenkit.config import FitConfig, check_positive, from_dict, load_run_config
+from sirenkit.config import check_positive, from_dict, load_run_config
 from sirenkit.errors import ConfigError
 from sirenkit.io.pointcloud import Normalization, Surface, load_mesh, load_surface, sphere_surface
 from sirenkit.mesh import compare_meshes, extract_mesh, keep_near, save_mesh, save_mesh_picture, save_slices, trim_far
@@ -98,10 +99,11 @@ class SDFTask:
     name = "sdf"
     in_features = 3
     out_features = 1
-    fit_defaults = FitConfig(steps=2000, lr=1e-4, lr_schedule="cosine", lr_final=0.1, batch_size=5000, clip_grad=1.0,
-                             eval_every=1_000_000, log_every=50, save_every=500)
+    fit_defaults: ClassVar[dict[str, float | int | str]] = {
+        "steps": 2000, "lr": 1e-4, "lr_schedule": "cosine", "lr_final": 0.1, "batch_size": 5000, "clip_grad": 1.0,
+        "eval_every": 1_000_000, "log_every": 50, "save_every": 500}
     """Fit settings the CLI starts from for this task (flags still win): meshing is the evaluation, so only at the end."""
-    cli_examples = ("sirenkit sdf --steps 300 --resolution 64 --out runs/sdf-sphere",
+    cli_examples: ClassVar[tuple[str, ...]] = ("sirenkit sdf --steps 300 --resolution 64 --out runs/sdf-sphere",
                     "sirenkit sdf bunny.ply --steps 500 --resolution 128 --out runs/sdf-bunny")
 
     def __init__(self, surface: Surface, *, config: SDFConfig | None = None, reference: trimesh.Trimesh | None = None) -> None:

@@ -1,0 +1,220 @@
+"""Audio fitting: time in [-1, 1] -> normalised amplitude, one output per channel (paper Sec. 3.1, Fig. 3).
+
+About omega_0: the reference code (vsitzmann/siren, ``ImplicitAudioWrapper``) keeps omega_0 = 30
+and stretches time to [-100, 100]. A first layer sin(30 * (W * 100 t + b)) equals
+sin(3000 * (W t + b / 100)): with time in [-1, 1] and first_omega_0 = 3000 the network, its
+frequencies at init (W ~ U(-1, 1) for one input) and the function family are the same; only the
+first bias is parametrised 100x smaller, which changes its Adam step, not what can be fitted.
+The official Colab uses first_omega_0 = 3000 on [-1, 1] directly, as here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from sirenkit.config import check_positive
+from sirenkit.errors import ConfigError, DataError
+from sirenkit.io.audio import load_audio, save_audio
+from sirenkit.io.run_dir import write_json
+from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_grid
+from sirenkit.samplers import GridSampler, grid
+from sirenkit.tasks.base import Batch
+
+AUDIO_FILE = "audio.json"
+"""Sample rate, length, channels and amplitude scale of a fitted clip, written beside the model for `render`."""
+
+
+@dataclass
+class AudioConfig:
+    """What audio clip to fit."""
+
+    source: str = ""
+    """Audio file: WAV, FLAC or OGG, mono or multi-channel, any sample rate."""
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+    """Samples per forward pass when evaluating and exporting (bounds memory)."""
+    loss_weights: dict[str, float] = field(default_factory=lambda: {"mse": 1.0})
+    """Weight of each loss term; the audio task has one, 'mse' on the normalised signal."""
+
+    def __post_init__(self) -> None:
+        check_positive(self, "chunk_size")
+        if set(self.loss_weights) - {"mse"}:
+            raise ConfigError(f"loss_weights has unknown terms {sorted(set(self.loss_weights) - {'mse'})}; the audio task has 'mse' only.")
+
+
+class AudioTask:
+    """Fit an audio clip: time in [-1, 1] -> amplitude / max|amplitude|; metrics MSE and SNR (dB).
+
+    The amplitude scale (max |sample|) is kept and restored in reconstruction.wav. Long clips
+    train on random time mini-batches (``batch_size``); evaluation is always full length, chunked.
+
+    Example:
+        >>> t = np.linspace(0, 0.2, 1600, dtype=np.float32)
+        >>> task = AudioTask(np.sin(2 * np.pi * 440 * t), sample_rate=8000)
+        >>> task.samples.shape, task.scale
+        ((1600, 1), 1.0)
+    """
+
+    name = "audio"
+    in_features = 1
+    field_defaults: ClassVar[dict[str, float]] = {"first_omega_0": 3000.0}
+    """FieldConfig defaults for audio: first_omega_0 = 3000 with time in [-1, 1] (see the module docstring)."""
+    fit_defaults: ClassVar[dict[str, float | int]] = {"lr": 1e-4, "batch_size": 0, "eval_every": 250}
+    """FitConfig defaults for audio: lr 1e-4 as in the reference train_audio.py; full clip per step."""
+    cli_examples: ClassVar[tuple[str, ...]] = (
+        "sirenkit audio clip.wav --steps 500 --out runs/audio-clip",
+        "sirenkit audio voice.flac --steps 300 --batch-size 16384 --hidden-features 128",
+    )
+
+    def __init__(self, samples: np.ndarray, *, sample_rate: int, config: AudioConfig | None = None) -> None:
+        samples = np.asarray(samples, dtype=np.float32)
+        if samples.ndim == 1:
+            samples = samples[:, None]
+        if samples.ndim != 2 or len(samples) < 2 or samples.shape[1] < 1:
+            raise ConfigError(f"audio samples have shape {samples.shape}; expected (N,) or (N, channels) with N >= 2.")
+        if not np.isfinite(samples).all():
+            raise ConfigError("audio samples hold NaN or inf values; pass finite samples.")
+        if int(sample_rate) < 1:
+            raise ConfigError(f"sample_rate={sample_rate} must be a positive number of Hz, e.g. 44100.")
+        peak = float(np.abs(samples).max())
+        if peak == 0.0:
+            raise DataError(f"{(config.source if config else '') or 'the audio'} is pure silence; there is nothing to fit.")
+        self.config = config or AudioConfig()
+        self.samples = samples
+        self.sample_rate = int(sample_rate)
+        self.scale = peak
+        self.out_features = samples.shape[1]
+        self.loss_weights = dict(self.config.loss_weights)
+        self._sampler = GridSampler(grid((len(samples),)), torch.from_numpy(samples / peak))
+
+    @classmethod
+    def from_config(cls, config: AudioConfig) -> AudioTask:
+        if not config.source:
+            raise ConfigError("no audio file given; pass one, e.g. 'sirenkit audio clip.wav --out runs/clip'.")
+        samples, sample_rate = load_audio(config.source)
+        return cls(samples, sample_rate=sample_rate, config=config)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> AudioTask:
+        """Task for a WAV/FLAC/OGG file."""
+        return cls.from_config(AudioConfig(source=str(path)))
+
+    @property
+    def values(self) -> Tensor:
+        """The normalised signal, (N, C) in [-1, 1]."""
+        return self._sampler.target
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+    def to(self, device: torch.device) -> AudioTask:
+        self._sampler.to(device)
+        return self
+
+    def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
+        coords, values = self._sampler.sample(generator, batch_size=batch_size)
+        return Batch(coords, {"values": values})
+
+    def losses(self, field: nn.Module, batch: Batch) -> dict[str, Tensor]:
+        return {"mse": torch.mean((field(batch.coords) - batch.targets["values"]) ** 2)}
+
+    def reconstruct(self, field: nn.Module) -> np.ndarray:
+        """The fitted normalised signal at the clip's samples, (N, C)."""
+        return render_audio(field, len(self.samples), chunk_size=self.config.chunk_size)
+
+    def evaluate(self, field: nn.Module) -> dict[str, float]:
+        return audio_metrics(self.reconstruct(field), self.samples / self.scale)
+
+    def export(self, field: nn.Module, out_dir: Path) -> list[Path]:
+        pred = self.reconstruct(field)
+        truth = self.samples / self.scale
+        paths = [save_audio(out_dir / "reconstruction.wav", pred * self.scale, self.sample_rate)]
+        paths.append(write_json(out_dir / AUDIO_FILE, {"sample_rate": self.sample_rate, "num_samples": len(self.samples),
+                                                       "channels": self.out_features, "scale": self.scale,
+                                                       "duration_s": self.duration_s}))
+        paths.append(save_waveform(out_dir / "waveform.png", truth, pred, self.sample_rate))
+        paths.append(save_spectrogram(out_dir / "spectrogram.png", truth, pred, self.sample_rate))
+        return paths
+
+
+def render_audio(field: nn.Module, num_samples: int, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> np.ndarray:
+    """An audio field sampled at `num_samples` evenly spaced times over [-1, 1], chunked.
+
+    Rendering the clip's span with more samples than it has upsamples it (2x samples at 2x the
+    rate); playing them at the clip's rate instead slows it down.
+
+    Shape:
+        returns: (num_samples, out_features) float32, normalised amplitude
+    """
+    if num_samples < 2:
+        raise ConfigError(f"num_samples={num_samples} must be >= 2.")
+    return evaluate_grid(field, (num_samples,), chunk_size=chunk_size).numpy()
+
+
+def audio_metrics(pred: np.ndarray, target: np.ndarray) -> dict[str, float]:
+    """MSE on the normalised signal (the paper's audio metric, Sec. 3.1) and SNR in dB."""
+    pred, target = np.asarray(pred, np.float64), np.asarray(target, np.float64)
+    err = float(np.sum((pred - target) ** 2))
+    snr = float("inf") if err == 0 else float(10.0 * np.log10(np.sum(target**2) / err))
+    return {"mse": err / target.size, "snr_db": snr}
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_waveform(path: Path, truth: np.ndarray, pred: np.ndarray, sample_rate: int) -> Path:
+    """Ground truth, fit and error of the first channel against time (paper Fig. 3 layout)."""
+    from sirenkit.io.run_dir import atomic_path
+
+    plt = _pyplot()
+    t = np.arange(len(truth)) / sample_rate
+    fig, axes = plt.subplots(3, 1, figsize=(10, 6), sharex=True, constrained_layout=True)
+    rows = [("ground truth", truth[:, 0], "C0"), ("fit", pred[:, 0], "C1"), ("error (fit - truth)", pred[:, 0] - truth[:, 0], "C3")]
+    for ax, (label, values, colour) in zip(axes, rows):
+        ax.plot(t, values, lw=0.3, color=colour)
+        ax.set_ylabel(label)
+    axes[0].set_ylim(-1.05, 1.05)
+    axes[1].set_ylim(-1.05, 1.05)
+    axes[-1].set_xlabel("time (s); amplitude normalised to max |x| = 1" + (", channel 1" if truth.shape[1] > 1 else ""))
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
+    plt.close(fig)
+    return path
+
+
+def save_spectrogram(path: Path, truth: np.ndarray, pred: np.ndarray, sample_rate: int) -> Path:
+    """Log-power spectrograms (dB) of ground truth and fit, channels averaged, on one colour scale."""
+    from scipy.signal import spectrogram
+
+    from sirenkit.io.run_dir import atomic_path
+
+    plt = _pyplot()
+    nperseg = int(min(1024, 2 ** np.floor(np.log2(max(16, len(truth) // 16)))))  # >= 16 windows for short clips
+    specs = []
+    for values in (truth.mean(1), pred.mean(1)):
+        freqs, times, power = spectrogram(values, fs=sample_rate, nperseg=nperseg, noverlap=nperseg // 2)
+        specs.append(10.0 * np.log10(power + 1e-12))
+    vmax = float(specs[0].max())
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True, constrained_layout=True)
+    for ax, spec, label in zip(axes, specs, ("ground truth", "fit")):
+        image = ax.pcolormesh(times, freqs, spec, shading="auto", cmap="magma", vmin=vmax - 100.0, vmax=vmax)
+        ax.set_title(label)
+        ax.set_xlabel("time (s)")
+    axes[0].set_ylabel("frequency (Hz)")
+    fig.colorbar(image, ax=axes, label="power (dB)")
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
+    plt.close(fig)
+    return path
