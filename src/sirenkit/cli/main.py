@@ -142,7 +142,7 @@ def _default_out(task: str, task_config: dict) -> Path:
 
 def _run_task(args: argparse.Namespace) -> int:
     from sirenkit.callbacks import ProgressBar
-    from sirenkit.fields import build_field
+    from sirenkit.fields import build_field, field_config_for
     from sirenkit.fit import fit
     from sirenkit.io.run_dir import prepare_run_dir
     from sirenkit.tasks import TASKS
@@ -154,7 +154,7 @@ def _run_task(args: argparse.Namespace) -> int:
     out = prepare_run_dir(args.out or _default_out(args.task, run.task_config), resume=args.resume, overwrite=args.overwrite)
     _log_to(out / "log.txt", quiet=args.quiet)
     task = task_cls.from_config(from_dict(config_cls, run.task_config))
-    field_config = dataclasses.replace(run.field, in_features=task.in_features, out_features=task.out_features)
+    field_config = field_config_for(run.field, task)
     field = build_field(field_config, seed=run.fit.seed)
     result = fit(field, task, run.fit, out=out, resume=args.resume, callbacks=[ProgressBar(quiet=args.quiet)])
     m = result.metrics
