@@ -6,6 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from sirenkit.activations.base import Activation
+from sirenkit.activations.gauss import gaussian
 
 
 class Wire(Activation):
@@ -31,7 +32,7 @@ class Wire(Activation):
         self.omega_0, self.scale = float(omega_0), float(scale)
 
     def forward(self, x: Tensor) -> Tensor:
-        return torch.cos(self.omega_0 * x) * torch.exp(-(self.scale * x) ** 2)
+        return torch.cos(self.omega_0 * x) * gaussian(x, self.scale)
 
     def init_linear_(self, linear: nn.Linear, *, is_first: bool) -> None:
         linear.reset_parameters()
