@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -75,3 +76,15 @@ def test_saved_model_round_trip(tmp_path, encoding):
 def test_errors_unknown_encoding():
     with pytest.raises(sk.ConfigError, match="choose one of: fourier, identity, positional, rbf"):
         make_encoding(sk.FieldConfig(encoding="hash"))
+
+
+def test_cli_image_with_encoding(tmp_path):
+    from sirenkit.cli.main import main
+
+    out = tmp_path / "run"
+    argv = ["image", "--size", "32", "--steps", "3", "--hidden-features", "8", "--hidden-layers", "1", "--quiet",
+            "--activation", "relu", "--encoding", "positional", "--out", str(out)]
+    assert main(argv) == 0
+    field = json.loads((out / "config.json").read_text())["field"]
+    assert (field["encoding"], field["encoding_frequencies"]) == ("positional", 3)  # floor(log2(32 / 4)), saved resolved
+    assert sk.load(out).encoding.frequencies == 3
