@@ -32,7 +32,7 @@ class FieldConfig:
     """The network that represents the signal."""
 
     activation: str = "sine"
-    """Nonlinearity: 'sine' is SIREN; 'relu', 'tanh' are the paper's baselines (plain MLP)."""
+    """Nonlinearity: 'sine' is SIREN; relu, tanh, sigmoid, softplus, elu, selu (reference baselines); gauss, wire, finer."""
     hidden_features: int = 256
     """Width of every hidden layer (paper: 256)."""
     hidden_layers: int = 3
@@ -47,10 +47,21 @@ class FieldConfig:
     """Value dimension; set by the task (1 grey, 3 RGB)."""
     outermost_linear: bool = True
     """End with a plain linear layer (True, the paper's choice) rather than one more sine layer."""
+    scale: float = 10.0
+    """Width of the gauss and wire activations, exp(-(scale x)^2): WIRE's sigma_0 (10 in its code; FINER runs gauss at 30)."""
+    encoding: str = "identity"
+    """Map applied to coords before the first layer: identity, positional (NeRF), fourier (random Fourier features), rbf."""
+    encoding_frequencies: int = 0
+    """Octaves L of the positional encoding (sin, cos of 2^i pi x, i < L); 0 = the Nyquist rule floor(log2(samples/4)): 6 at 256^2."""
+    encoding_features: int = 0
+    """Random Fourier features (default 256, Tancik et al. 2020) or RBF centres (default 1024, reference code); 0 = that default."""
+    fourier_scale: float = 10.0
+    """Std sigma of random Fourier frequencies B ~ N(0, sigma^2), features sin, cos(pi B x): cycles per side, as Tancik's (10)."""
 
     def __post_init__(self) -> None:
         check_positive(self, "hidden_features", "hidden_layers", "in_features", "out_features", allow_zero=("hidden_layers",))
-        check_positive(self, "first_omega_0", "hidden_omega_0")
+        check_positive(self, "first_omega_0", "hidden_omega_0", "scale", "fourier_scale")
+        check_positive(self, "encoding_frequencies", "encoding_features", allow_zero=True)
 
 
 @dataclass

@@ -82,7 +82,8 @@ def test_render_4096_squared_in_bounded_memory(tmp_path):
     (["image", "--steps", "-5"], "steps=-5 must be > 0"),
     (["image", "--size", "-1"], "size=-1 must be >= 0"),
     (["image", "--lr-schedule", "linear"], "lr_schedule='linear' is not valid; choose one of: constant, cosine, exponential"),
-    (["image", "--activation", "sinus"], "unknown activation 'sinus'; choose one of: relu, sine, tanh (did you mean 'sine'?)"),
+    (["image", "--activation", "sinus"], "unknown activation 'sinus'; choose one of: elu, finer, gauss, relu, selu, sigmoid, sine, "
+                                             "softplus, tanh, wire (did you mean 'sine'?)"),
     (["image", "--device", "tpu"], "device='tpu' is not valid"),
     (["image", "--precision", "fp16"], "precision='fp16' is not valid; choose one of: fp32, bf16"),
     (["image", "--steps", "ten"], "argument --steps: invalid int value: 'ten'"),

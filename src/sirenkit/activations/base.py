@@ -8,10 +8,19 @@ from torch import Tensor, nn
 class Activation(nn.Module):
     """A nonlinearity plus its weight init (as the reference code pairs them in `nls_and_inits`).
 
-    Subclasses set ``periodic = True`` when they take an ``omega_0`` frequency scale.
+    Subclasses set ``periodic = True`` when they take an ``omega_0`` frequency scale, and
+    ``scaled = True`` when they take a Gaussian width ``scale`` (both when they take both).
     """
 
     periodic: bool = False
+    scaled: bool = False
+
+    @classmethod
+    def create(cls, *, omega_0: float, scale: float) -> Activation:
+        """An instance with the options this activation uses (the rest are ignored)."""
+        options = {"omega_0": omega_0} if cls.periodic else {}
+        options |= {"scale": scale} if cls.scaled else {}
+        return cls(**options)
 
     def forward(self, x: Tensor) -> Tensor:  # pragma: no cover - abstract
         raise NotImplementedError

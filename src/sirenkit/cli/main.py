@@ -134,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help=f"points per forward pass (default: {DEFAULT_CHUNK_SIZE})")
     mesh.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     mesh.set_defaults(handler=_mesh)
+    _add_compare_parser(sub)
 
     info = sub.add_parser("info", help="describe a saved run or model", description="Print a saved field's config, size and metrics.")
     info.add_argument("run", type=Path, help="run folder or model.safetensors")
@@ -144,6 +145,60 @@ def build_parser() -> argparse.ArgumentParser:
 def _task_defaults(task_cls: type) -> tuple[FieldConfig, FitConfig]:
     """FieldConfig and FitConfig defaults with the task's own (``field_defaults``, ``fit_defaults``, e.g. audio omega_0 3000)."""
     return (FieldConfig(**getattr(task_cls, "field_defaults", {})), FitConfig(**getattr(task_cls, "fit_defaults", {})))
+
+
+def _add_compare_parser(sub: argparse._SubParsersAction) -> None:
+    from sirenkit.compare import DEFAULT_LR, HOLDOUTS, RECOMMENDED_LR
+
+    lrs = ", ".join(f"{k} {v:g}" for k, v in RECOMMENDED_LR.items())
+    p = sub.add_parser(
+        "compare", help="fit several models to one image with the same pixels, steps and seed",
+        description="Fit several models to one image with the same pixels, steps, seed and cosine schedule, each with its "
+                    f"recommended Adam lr ({lrs}; others {DEFAULT_LR:g}). Writes comparison.json, comparison.md, "
+                    "curves.png (PSNR vs step and seconds) and grid.png (fit, |grad|, Laplacian per model; paper Fig. 1).",
+        epilog="Examples (each runs on a laptop CPU in about a minute):\n"
+               "  sirenkit compare image camera --size 64 --steps 200 --out runs/compare-quick\n"
+               "  sirenkit compare image --size 64 --models sine,finer,wire,relu+fourier --holdout every-other-pixel",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("kind", choices=["image"], help="what the models fit (image)")
+    p.add_argument("source", nargs="?", default="camera", help="image file or built-in scikit-image name (default: camera)")
+    p.add_argument("--models", default="sine,relu,relu+positional,relu+fourier,tanh",
+                   help="comma-separated ACTIVATION, ENCODING or ACTIVATION+ENCODING, e.g. sine,relu+positional,fourier,finer,wire,gauss; "
+                        "an encoding alone has a ReLU MLP behind it (default: %(default)s)")
+    p.add_argument("--steps", type=int, default=500, help="optimizer steps per model (default: %(default)s)")
+    p.add_argument("--size", type=int, default=256, help="longer image side in pixels (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="seed of every model's init and encoding (default: %(default)s)")
+    p.add_argument("--holdout", choices=HOLDOUTS, default="none",
+                   help="every-other-pixel: train on pixels (2i, 2j), report PSNR on the held-out ones too (default: none)")
+    p.add_argument("--hidden-features", type=int, default=256, help="width of every model (default: %(default)s)")
+    p.add_argument("--hidden-layers", type=int, default=3, help="hidden-to-hidden layers of every model (default: %(default)s)")
+    p.add_argument("--eval-every", type=int, default=25, help="PSNR history every this many steps (default: %(default)s)")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: runs/compare-<source>, numbered if it exists)")
+    p.add_argument("--overwrite", action="store_true", help="write into a non-empty --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bars or info messages")
+    p.set_defaults(handler=_compare)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from sirenkit.callbacks import ProgressBar
+    from sirenkit.compare import compare_image, markdown_table, write_report
+    from sirenkit.io.run_dir import prepare_run_dir
+    from sirenkit.tasks.image import ImageConfig, ImageTask
+
+    task = ImageTask.from_config(ImageConfig(source=args.source, size=args.size))
+    out = prepare_run_dir(args.out or _default_out("compare", {"source": args.source}), overwrite=args.overwrite)
+    _log_to(out / "log.txt", quiet=args.quiet)
+    models = [m for m in args.models.split(",") if m.strip()]
+    results, fields = compare_image(task, models, steps=args.steps, seed=args.seed, eval_every=args.eval_every, device=args.device,
+                                    holdout=args.holdout, hidden_features=args.hidden_features, hidden_layers=args.hidden_layers,
+                                    callbacks=[ProgressBar(quiet=args.quiet)])
+    info = {"command": " ".join(["sirenkit", *sys.argv[1:]]), "source": args.source, "steps": args.steps, "seed": args.seed,
+            "holdout": args.holdout}
+    paths = write_report(out, task, results, fields, info=info)
+    print(markdown_table(results))
+    print(f"wrote {', '.join(str(p) for p in paths)}")
+    return 0
 
 
 def _run_config(args: argparse.Namespace, config_cls: type) -> RunConfig:
@@ -181,7 +236,7 @@ def _default_out(task: str, task_config: dict) -> Path:
 
 def _run_task(args: argparse.Namespace) -> int:
     from sirenkit.callbacks import ProgressBar
-    from sirenkit.fields import build_field
+    from sirenkit.fields import build_field, field_config_for
     from sirenkit.fit import fit
     from sirenkit.io.run_dir import prepare_run_dir
     from sirenkit.tasks import TASKS
@@ -193,7 +248,7 @@ def _run_task(args: argparse.Namespace) -> int:
     task = task_cls.from_config(from_dict(config_cls, run.task_config))  # bad input fails before a folder is made
     out = prepare_run_dir(args.out or _default_out(args.task, run.task_config), resume=args.resume, overwrite=args.overwrite)
     _log_to(out / "log.txt", quiet=args.quiet)
-    field_config = dataclasses.replace(run.field, in_features=task.in_features, out_features=task.out_features)
+    field_config = field_config_for(run.field, task)
     field = build_field(field_config, seed=run.fit.seed)
     result = fit(field, task, run.fit, out=out, resume=args.resume, callbacks=[ProgressBar(quiet=args.quiet)])
     m = result.metrics

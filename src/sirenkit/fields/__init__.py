@@ -1,7 +1,8 @@
 """Fields: nn.Modules mapping coordinates to values."""
 
-from sirenkit.fields.build import build_field
+from sirenkit.fields.build import build_field, field_config_for
+from sirenkit.fields.encodings import ENCODINGS
 from sirenkit.fields.mlp import MLP
 from sirenkit.fields.siren import Siren
 
-__all__ = ["MLP", "Siren", "build_field"]
+__all__ = ["ENCODINGS", "MLP", "Siren", "build_field", "field_config_for"]
