@@ -15,9 +15,6 @@ from sirenkit.cli.main import main
 from sirenkit.io.video import iter_video, load_video, write_video
 from sirenkit.tasks import VideoTask
 
-pytest.importorskip("imageio_ffmpeg")
-
-
 PSNR_FLOOR = 36.0
 
 

@@ -1,7 +1,7 @@
 """Reading and writing video: MP4 (and anything ffmpeg decodes) through the imageio-ffmpeg wheel, or a folder of frames.
 
 The imageio-ffmpeg wheel bundles its own ffmpeg binary, so no system ffmpeg is needed
-(``pip install sirenkit[video]``).
+(a dependency of sirenkit).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def _ffmpeg():
     try:
         import imageio_ffmpeg
     except ImportError:
-        raise ConfigError("video needs the imageio-ffmpeg wheel; install it with 'pip install sirenkit[video]'.") from None
+        raise ConfigError("video needs the imageio-ffmpeg wheel; install it with 'pip install imageio-ffmpeg'.") from None
     return imageio_ffmpeg
 
 
