@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch import Tensor, nn
+from torch import nn
 
 from sirenkit.activations import ACTIVATIONS
 from sirenkit.callbacks import Callback
@@ -29,7 +29,7 @@ from sirenkit.io.run_dir import atomic_path, write_json
 from sirenkit.metrics import psnr, ssim
 from sirenkit.render import derivative_images
 from sirenkit.samplers import GridSampler
-from sirenkit.tasks.base import Batch
+from sirenkit.tasks.base import ValueFit
 from sirenkit.tasks.image import ImageTask, image_derivatives
 from sirenkit.versions import versions
 
@@ -95,7 +95,7 @@ def parse_model(spec: str, *, hidden_features: int = 256, hidden_layers: int = 3
     return ModelSpec(name, field, RECOMMENDED_LR.get(activation, DEFAULT_LR))
 
 
-class HoldoutImageTask:
+class HoldoutImageTask(ValueFit):
     """Train on pixels (2i, 2j) of an image and measure PSNR on the other three quarters as well.
 
     The generalisation protocol of Tancik et al. 2020 (Sec. 6, 2D images): fitting PSNR alone
@@ -118,13 +118,6 @@ class HoldoutImageTask:
         self.task.to(device)
         self._sampler.to(device)
         return self
-
-    def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
-        coords, values = self._sampler.sample(generator, batch_size=batch_size)
-        return Batch(coords, {"values": values})
-
-    def losses(self, field: nn.Module, batch: Batch) -> dict[str, Tensor]:
-        return self.task.losses(field, batch)
 
     def reconstruct(self, field: nn.Module) -> np.ndarray:
         return self.task.reconstruct(field)

@@ -24,7 +24,7 @@ from sirenkit.io.audio import load_audio, save_audio
 from sirenkit.io.run_dir import write_json
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_grid
 from sirenkit.samplers import GridSampler, grid
-from sirenkit.tasks.base import Batch
+from sirenkit.tasks.base import ValueFit
 
 AUDIO_FILE = "audio.json"
 """Sample rate, length, channels and amplitude scale of a fitted clip, written beside the model for `render`."""
@@ -47,7 +47,7 @@ class AudioConfig:
             raise ConfigError(f"loss_weights has unknown terms {sorted(set(self.loss_weights) - {'mse'})}; the audio task has 'mse' only.")
 
 
-class AudioTask:
+class AudioTask(ValueFit):
     """Fit an audio clip: time in [-1, 1] -> amplitude / max|amplitude|; metrics MSE and SNR (dB).
 
     The amplitude scale (max |sample|) is kept and restored in reconstruction.wav. Long clips
@@ -112,17 +112,6 @@ class AudioTask:
     @property
     def duration_s(self) -> float:
         return len(self.samples) / self.sample_rate
-
-    def to(self, device: torch.device) -> AudioTask:
-        self._sampler.to(device)
-        return self
-
-    def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
-        coords, values = self._sampler.sample(generator, batch_size=batch_size)
-        return Batch(coords, {"values": values})
-
-    def losses(self, field: nn.Module, batch: Batch) -> dict[str, Tensor]:
-        return {"mse": torch.mean((field(batch.coords) - batch.targets["values"]) ** 2)}
 
     def reconstruct(self, field: nn.Module) -> np.ndarray:
         """The fitted normalised signal at the clip's samples, (N, C)."""

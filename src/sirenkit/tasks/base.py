@@ -9,6 +9,8 @@ from typing import Any, Protocol, runtime_checkable
 import torch
 from torch import Tensor, nn
 
+from sirenkit.samplers import GridSampler
+
 
 @dataclass
 class Batch:
@@ -39,3 +41,21 @@ class Task(Protocol):
     def evaluate(self, field: nn.Module) -> dict[str, float]: ...
 
     def export(self, field: nn.Module, out_dir: Path) -> list[Path]: ...
+
+
+class ValueFit:
+    """What every task that fits values at sampled coordinates shares: a `GridSampler` in
+    ``_sampler`` and one loss term, the mean squared error of the values ('mse')."""
+
+    _sampler: GridSampler
+
+    def to(self, device: torch.device) -> ValueFit:
+        self._sampler.to(device)
+        return self
+
+    def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
+        coords, values = self._sampler.sample(generator, batch_size=batch_size)
+        return Batch(coords, {"values": values})
+
+    def losses(self, field: nn.Module, batch: Batch) -> dict[str, Tensor]:
+        return {"mse": torch.mean((field(batch.coords) - batch.targets["values"]) ** 2)}

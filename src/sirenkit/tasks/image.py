@@ -16,7 +16,7 @@ from sirenkit.io.image import load_image, save_image
 from sirenkit.metrics import psnr, ssim
 from sirenkit.render import DEFAULT_CHUNK_SIZE, derivative_images, render_image
 from sirenkit.samplers import GridSampler, grid
-from sirenkit.tasks.base import Batch
+from sirenkit.tasks.base import ValueFit
 
 
 @dataclass
@@ -39,7 +39,7 @@ class ImageConfig:
             raise ConfigError(f"loss_weights has unknown terms {sorted(set(self.loss_weights) - {'mse'})}; the image task has 'mse' only.")
 
 
-class ImageTask:
+class ImageTask(ValueFit):
     """Fit one image: every pixel is a training point; metrics are PSNR and SSIM on [0, 1].
 
     Example:
@@ -85,17 +85,6 @@ class ImageTask:
     def values(self) -> Tensor:
         """Every pixel's value, (H * W, C) in [-1, 1]."""
         return self._sampler.target
-
-    def to(self, device: torch.device) -> ImageTask:
-        self._sampler.to(device)
-        return self
-
-    def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
-        coords, values = self._sampler.sample(generator, batch_size=batch_size)
-        return Batch(coords, {"values": values})
-
-    def losses(self, field: nn.Module, batch: Batch) -> dict[str, Tensor]:
-        return {"mse": torch.mean((field(batch.coords) - batch.targets["values"]) ** 2)}
 
     def reconstruct(self, field: nn.Module) -> np.ndarray:
         """The fitted image at the training resolution, (H, W, C) in [0, 1]."""
