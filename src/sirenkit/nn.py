@@ -66,14 +66,24 @@ def siren_init_(module: nn.Module, *, omega_0: float, is_first: bool) -> None:
             module.bias.uniform_(-bound, bound)
 
 
+def _neighbour_corr(x: Tensor) -> float:
+    """Correlation of horizontally adjacent inputs of a conv: 0 when they are independent, as SIREN assumes."""
+    a, b = x[..., :-1].flatten(), x[..., 1:].flatten()
+    return float(torch.corrcoef(torch.stack([a, b]))[0, 1])
+
+
 def preactivation_stats(model: nn.Module, inputs: Tensor, *, omega: dict[str, float] | None = None,
                         border: int = 0) -> dict[str, dict[str, float]]:
-    """Std of each linear/conv layer's output z and the fraction with |z| > pi, for one forward pass.
+    """What each linear/conv layer sees in one forward pass, to check SIREN's assumptions.
+
+    Per layer: std of its output z, fraction with |z| > pi, its input's std and (convs) the
+    correlation between horizontally adjacent inputs.
 
     omega maps a layer's name to the factor its activation applies first (Sine's omega_0), so that
     the statistics are those of the sine's argument; layers not in it use 1. border crops that many
     pixels from each side of conv outputs, to measure away from the zero padding. Under SIREN's
-    assumptions a hidden layer shows std 1 and 0.2% beyond pi (N(0, 1)).
+    assumptions a hidden layer shows std 1 and 0.2% beyond pi (N(0, 1)), inputs of std 0.66-0.71
+    (sin(N(0, 1)) to arcsine) and neighbour correlation 0.
     """
     omega, stats, handles = omega or {}, {}, []
 
@@ -82,8 +92,10 @@ def preactivation_stats(model: nn.Module, inputs: Tensor, *, omega: dict[str, fl
             z = output.detach().double() * omega.get(name, 1.0)
             if border and z.ndim >= 3:
                 z = z[(..., *[slice(border, -border)] * (z.ndim - 2))]
+            x = args[0].detach().double()
             stats[name] = {"std": float(z.std()), "beyond_pi": float((z.abs() > math.pi).double().mean()),
-                           "fan_in": fan_in(module)}
+                           "fan_in": fan_in(module), "input_std": float(x.std()),
+                           "input_neighbour_corr": _neighbour_corr(x) if x.ndim >= 3 else float("nan")}
         return hook
 
     for name, module in model.named_modules():
