@@ -6,7 +6,7 @@ import sirenkit as sk
 def test_public_names():
     assert sorted(sk.__all__) == sorted([
         "MLP", "ConfigError", "DataError", "DivergenceError", "FieldConfig", "FitConfig", "FitResult", "RunConfig",
-        "ShapeError", "Siren", "SirenkitError", "__version__", "build_field", "fit", "grid", "load", "metrics", "ops",
+        "ShapeError", "Siren", "SirenkitError", "__version__", "build_field", "fit", "grid", "load", "metrics", "nn", "ops",
         "render_image", "tasks",
     ])
     for name in sk.__all__:

@@ -7,7 +7,7 @@ Example:
     >>> result = sk.fit(field, task, steps=20, device="cpu")   # doctest: +SKIP
 """
 
-from sirenkit import metrics, ops, tasks
+from sirenkit import metrics, nn, ops, tasks
 from sirenkit.config import FieldConfig, FitConfig, RunConfig
 from sirenkit.errors import ConfigError, DataError, DivergenceError, ShapeError, SirenkitError
 from sirenkit.fields import MLP, Siren, build_field
@@ -20,6 +20,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "MLP", "ConfigError", "DataError", "DivergenceError", "FieldConfig", "FitConfig", "FitResult", "RunConfig",
-    "ShapeError", "Siren", "SirenkitError", "__version__", "build_field", "fit", "grid", "load", "metrics", "ops",
+    "ShapeError", "Siren", "SirenkitError", "__version__", "build_field", "fit", "grid", "load", "metrics", "nn", "ops",
     "render_image", "tasks",
 ]
