@@ -27,7 +27,10 @@ def device(request: pytest.FixtureRequest) -> torch.device:
 def data_dir() -> Path:
     """Real data, read through SIRENKIT_DATA (default: ../shared/data beside the repository)."""
     default = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
-    return Path(os.environ.get("SIRENKIT_DATA", default)).resolve()
+    path = Path(os.environ.get("SIRENKIT_DATA", default)).resolve()
+    if not path.is_dir():
+        pytest.skip(f"real data not found at {path}; set SIRENKIT_DATA to the shared data folder")
+    return path
 
 
 @pytest.fixture(scope="session")
