@@ -30,7 +30,7 @@ from sirenkit.metrics import psnr, ssim
 from sirenkit.render import derivative_images
 from sirenkit.samplers import GridSampler
 from sirenkit.tasks.base import ValueFit
-from sirenkit.tasks.image import ImageTask, image_derivatives
+from sirenkit.tasks.image import ImageTask, image_derivatives, save_panel
 from sirenkit.versions import versions
 
 log = logging.getLogger(__name__)
@@ -269,27 +269,10 @@ def plot_curves(path: Path, results: Sequence[ModelResult]) -> Path:
 def plot_grid(path: Path, task: ImageTask, fields: dict[str, nn.Module]) -> Path:
     """Rows: ground truth then each model; columns: image, |grad|, Laplacian (paper Fig. 1).
 
-    Each derivative panel is scaled to its own 99th percentile, printed in its title, so a
-    field whose Laplacian is zero (ReLU) shows as blank and every other one shows its structure.
+    Each derivative panel is scaled to its own 99th percentile, so a field whose Laplacian is
+    zero (ReLU) shows as blank and every other one shows its structure.
     """
-    plt = _pyplot()
     rows = [("ground truth (finite diff.)", task.image, *image_derivatives(task.image))]
     for name, field in fields.items():
         rows.append((name, task.reconstruct(field), *derivative_images(field, task.shape)))
-    fig, axes = plt.subplots(len(rows), 3, figsize=(7.5, 2.5 * len(rows)), constrained_layout=True, squeeze=False)
-    for row, (label, image, grad, lap) in zip(axes, rows):
-        shown = image[..., 0] if image.shape[-1] == 1 else image[..., :3]
-        row[0].imshow(shown, cmap="gray", vmin=0, vmax=1)
-        row[0].set_title(label, fontsize=9)
-        g = max(float(np.percentile(grad, 99)), 1e-12)
-        row[1].imshow(grad, cmap="magma", vmin=0, vmax=g)
-        row[1].set_title(f"|∇| (99%: {g:.3g})", fontsize=9)
-        lim = float(np.percentile(np.abs(lap), 99))
-        row[2].imshow(lap, cmap="RdBu_r", vmin=-max(lim, 1e-12), vmax=max(lim, 1e-12))
-        row[2].set_title(f"Δ (99%: {lim:.3g})", fontsize=9)
-        for ax in row:
-            ax.set_axis_off()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=80, format="png")
-    plt.close(fig)
-    return path
+    return save_panel(path, rows)
