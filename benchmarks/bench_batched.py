@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from sirenkit.config import FitConfig
+from sirenkit.devices import tune_cpu_allocator
 from sirenkit.fields import Siren, fit_images
 from sirenkit.fit import lr_factor
 from sirenkit.metrics import psnr
@@ -74,6 +75,7 @@ def main() -> None:
     faces, source = load_faces(args.k)
     images = torch.from_numpy(faces * 2 - 1)[..., None]  # (K, 32, 32, 1) in [-1, 1]
 
+    tune_cpu_allocator()  # process-wide, so both ways get it (sirenkit.fit and fit_images set it)
     fit_images(images[:2], 3, LR, hidden_features=HIDDEN, hidden_layers=LAYERS)  # warm-up, untimed
     fit_one(images[0], 3, 0)
 

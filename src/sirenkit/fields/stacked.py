@@ -14,6 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from sirenkit.config import FitConfig
+from sirenkit.devices import tune_cpu_allocator
 from sirenkit.errors import DivergenceError, ShapeError
 from sirenkit.fields.siren import Siren
 from sirenkit.fit import lr_factor
@@ -76,6 +77,9 @@ class StackedSiren(nn.Module):
                 f"coords has shape {tuple(coords.shape)}; a StackedSiren of {self.k} members expects "
                 f"({self.k}, N, {self.in_features}) or shared (N, {self.in_features}) coordinates."
             )
+        params = [p for pair in zip(self.weights, self.biases) for p in pair]
+        if torch.is_grad_enabled() and not coords.requires_grad:
+            return StackedSirenFunction.apply(coords, tuple(self.omegas), *params)
         x, last = coords, len(self.weights) - 1
         for i, (weight, bias) in enumerate(zip(self.weights, self.biases)):
             if i == last:
@@ -97,6 +101,45 @@ class StackedSiren(nn.Module):
 
     def extra_repr(self) -> str:
         return f"k={self.k}, first_omega_0={self.omegas[0]:g}, hidden_omega_0={self.omegas[-1]:g}"
+
+
+class StackedSirenFunction(torch.autograd.Function):
+    """The stack's forward and parameter backward as one node, like `fields.fused.SirenFunction`.
+
+    Why: each layer writes sin(z) and cos(z) once and the backward reuses the cosine in place,
+    instead of autograd's separate scale, sine and recomputed cosine passes over (K, N, hidden).
+    """
+
+    @staticmethod
+    def forward(ctx, x: Tensor, omegas: tuple[float, ...], *params: Tensor) -> Tensor:  # type: ignore[override]
+        inputs, cosines, h = [x], [], x
+        for i in range(len(params) // 2 - 1):
+            z = torch.baddbmm(params[2 * i + 1], h, params[2 * i], beta=omegas[i], alpha=omegas[i])
+            cosines.append(torch.cos(z))
+            h = z.sin_()
+            inputs.append(h)
+        ctx.inputs, ctx.cosines, ctx.omegas = inputs, cosines, omegas
+        ctx.save_for_backward(*params)
+        return torch.baddbmm(params[-1], h, params[-2])
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_out: Tensor):  # type: ignore[override]
+        params, inputs, cosines, omegas = ctx.saved_tensors, ctx.inputs, ctx.cosines, ctx.omegas
+        grads: list[Tensor] = [None] * len(params)  # type: ignore[list-item]
+        grad_h = grad_out.contiguous()
+        grads[-2] = torch.bmm(inputs[-1].transpose(1, 2), grad_h)
+        grads[-1] = grad_h.sum(1, keepdim=True)
+        weight = params[-2]
+        grad_h = grad_h * weight.transpose(1, 2) if weight.shape[2] == 1 else torch.bmm(grad_h, weight.transpose(1, 2))
+        for i in reversed(range(len(cosines))):
+            grad_z = cosines[i].mul_(grad_h)  # dL/dz / omega_0
+            grads[2 * i] = torch.bmm(inputs[i].transpose(1, 2), grad_z).mul_(omegas[i])
+            grads[2 * i + 1] = grad_z.sum(1, keepdim=True).mul_(omegas[i])
+            if i > 0:
+                grad_h = torch.bmm(grad_z, params[2 * i].transpose(1, 2) * omegas[i])
+        ctx.inputs = ctx.cosines = None
+        return (None, None, *grads)
 
 
 def fit_images(
@@ -125,6 +168,8 @@ def fit_images(
     k, height, width, channels = images.shape
     images = images.float()
     device = images.device
+    if device.type == "cpu":
+        tune_cpu_allocator()  # as sirenkit.fit does: reuse the freed (K, N, hidden) buffers, no page faults
     stack = StackedSiren(k, 2, hidden_features, hidden_layers, channels, first_omega_0=first_omega_0,
                          hidden_omega_0=hidden_omega_0, seed=seed).to(device)
     coords = grid((height, width), device=device)
