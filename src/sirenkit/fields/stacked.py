@@ -8,6 +8,7 @@ dimension turns every layer into one ``torch.baddbmm`` over all members.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -15,7 +16,7 @@ from torch import Tensor, nn
 
 from sirenkit.config import FitConfig
 from sirenkit.devices import tune_cpu_allocator
-from sirenkit.errors import DivergenceError, ShapeError
+from sirenkit.errors import DataError, DivergenceError, ShapeError
 from sirenkit.fields.siren import Siren
 from sirenkit.fit import lr_factor
 from sirenkit.metrics import psnr
@@ -190,3 +191,38 @@ def fit_images(
         pred = (stack(coords).clamp(-1, 1) + 1) / 2
     pred_np, target_np = pred.cpu().numpy(), ((target + 1) / 2).cpu().numpy()
     return stack, [psnr(pred_np[i], np.clip(target_np[i], 0, 1)) for i in range(k)]
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+
+
+def fit_image_folder(folder: str | Path, out: str | Path, *, size: int, steps: int, lr: float = 1e-3,
+                     hidden_features: int = 256, hidden_layers: int = 3, seed: int = 0) -> dict[str, float]:
+    """Fit every image in `folder` at once; write out/<name>/model.safetensors (a Siren) and
+    out/metrics.json. Returns each image's PSNR in dB, by file name.
+
+    Images are resized so the longer side is `size`; all must then have the same shape and channels.
+    """
+    from sirenkit.io.checkpoint import MODEL_FILE, save_model
+    from sirenkit.io.image import load_image
+    from sirenkit.io.run_dir import write_json
+
+    folder, out = Path(folder), Path(out)
+    if not folder.is_dir():
+        raise DataError(f"{folder}: no such folder; pass a folder of PNG/JPEG/TIFF/BMP images.")
+    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not paths:
+        raise DataError(f"{folder}: holds no image files ({', '.join(IMAGE_SUFFIXES)}); pass a folder of images.")
+    images = [load_image(p, size=size) for p in paths]
+    for path, image in zip(paths, images):
+        if image.shape != images[0].shape:
+            raise DataError(f"{path}: shape {image.shape} after resizing to --size {size} differs from {paths[0].name}'s "
+                            f"{images[0].shape}; fit_images needs images of one aspect ratio and one channel count.")
+    stack, psnrs = fit_images(torch.from_numpy(np.stack(images) * 2 - 1), steps, lr, hidden_features=hidden_features,
+                              hidden_layers=hidden_layers, seed=seed)
+    for k, path in enumerate(paths):
+        (out / path.stem).mkdir(parents=True, exist_ok=True)
+        save_model(out / path.stem / MODEL_FILE, stack.member(k))
+    metrics = {path.stem: value for path, value in zip(paths, psnrs)}
+    write_json(out / "metrics.json", {"psnr": metrics, "steps": steps, "size": size})
+    return metrics
