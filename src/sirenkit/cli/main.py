@@ -121,6 +121,21 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     render.set_defaults(handler=_render)
 
+    many = sub.add_parser("fit-images", help="fit one SIREN per image of a folder, all at once (StackedSiren)",
+                          description="Fit every image of a folder at once; writes OUT/<name>/model.safetensors and OUT/metrics.json.",
+                          epilog="Example:\n  sirenkit fit-images faces/ --size 32 --steps 300 --out runs/faces\n"
+                                 "  sirenkit render runs/faces/face01 --size 128 128 --out face01_128.png",
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    many.add_argument("folder", type=Path, help="folder of PNG/JPEG/TIFF/BMP images of one aspect ratio")
+    many.add_argument("--size", type=int, required=True, help="resize so the longer side is this many pixels")
+    many.add_argument("--steps", type=int, default=300, help="full-batch Adam steps (default: 300)")
+    many.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate, cosine to 1%% (default: 1e-3)")
+    many.add_argument("--hidden-features", type=int, default=256, help="hidden width of each SIREN (default: 256)")
+    many.add_argument("--hidden-layers", type=int, default=3, help="hidden-to-hidden layers (default: 3)")
+    many.add_argument("--seed", type=int, default=0, help="image k's SIREN starts from seed + k (default: 0)")
+    many.add_argument("--out", type=Path, required=True, help="output folder")
+    many.set_defaults(handler=_fit_images)
+
     mesh = sub.add_parser("mesh", help="mesh a saved SDF run again, at any resolution",
                           description="Marching cubes on a saved SDF run's field, evaluated in chunks (memory bounded by "
                                       "--chunk-size, plus resolution^3 floats for the grid); writes mesh.ply, mesh.obj and "
@@ -286,6 +301,19 @@ def _render(args: argparse.Namespace) -> int:
         raise ConfigError(f"--out {args.out}: give an image file name ending in .png (or .jpg, .tif, .bmp).")
     save_image(args.out, render_image(field, (h, w), chunk_size=args.chunk_size))
     print(f"wrote {args.out} ({h}x{w})")
+    return 0
+
+
+def _fit_images(args: argparse.Namespace) -> int:
+    from sirenkit.fields.stacked import fit_image_folder
+
+    if args.size < 2 or args.steps < 1:
+        raise ConfigError(f"--size {args.size} --steps {args.steps}: need size >= 2 and steps >= 1, e.g. --size 32 --steps 300.")
+    psnrs = fit_image_folder(args.folder, args.out, size=args.size, steps=args.steps, lr=args.lr,
+                             hidden_features=args.hidden_features, hidden_layers=args.hidden_layers, seed=args.seed)
+    for name, value in psnrs.items():
+        print(f"{name}: {value:.2f} dB")
+    print(f"wrote {len(psnrs)} models to {args.out}")
     return 0
 
 
