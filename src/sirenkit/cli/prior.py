@@ -55,8 +55,9 @@ def add_prior_parser(sub: argparse._SubParsersAction) -> None:
     source.add_argument("--image", type=Path, default=None, help="an image file to inpaint (any size; see above)")
     source.add_argument("--test-index", default="0,10,20,30,40,50",
                         help="test faces to inpaint, comma-separated indices into the held-out people's photos (default: %(default)s)")
-    inpaint.add_argument("--context", default="10,100,1000,half",
-                         help="context pixels, comma-separated: a count (10, 100, 1000, ...) or half (the top rows) (default: %(default)s)")
+    inpaint.add_argument("--context", default=None,
+                         help="context pixels, comma-separated: a count (10, 100, 1000, ...) or half (the top rows) "
+                              "(default: 10,100,1000,half, leaving out counts larger than the image)")
     inpaint.add_argument("--out", type=Path, required=True, help="folder for inpaint.png, interpolation.png, inpaint.json")
     inpaint.set_defaults(handler=_inpaint)
 
@@ -104,12 +105,14 @@ def _inpaint(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
 
-    from sirenkit.prior.context import eval_context
+    from sirenkit.prior.context import CONTEXT_CHOICES, eval_context
     from sirenkit.prior.inpaint import load_face_image, write_inpainting
     from sirenkit.prior.train import load_prior, load_split
 
     model, config = load_prior(args.run)
-    specs = [s.strip() for s in args.context.split(",") if s.strip()]
+    pixels = config.size * config.size
+    default = [c for c in CONTEXT_CHOICES if c == "half" or int(c) <= pixels]
+    specs = [s.strip() for s in args.context.split(",") if s.strip()] if args.context else default
     for spec in specs:  # bad --context fails before any work
         eval_context(1, config.size, spec, torch.Generator())
     if args.image is not None:

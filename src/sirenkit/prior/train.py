@@ -167,12 +167,15 @@ def _train(config: PriorConfig, out: Path | None, resume: bool, train_faces: Fac
         _save(out, model, optimizer, config, step + 1)
     metrics: dict[str, float] = {}
     if rank == 0:
-        metrics = evaluate_prior(model, test_faces, side=side)
+        fitting = tuple(c for c in CONTEXT_CHOICES if c == "half" or int(c) <= pixels)  # 1000 needs 32x32 or more
+        metrics = evaluate_prior(model, test_faces, side=side, contexts=fitting)
         metrics |= {"steps": float(step + 1 if trained_steps else start_step), "train_seconds": seconds,
                     "seconds_per_step": seconds / max(trained_steps, 1), "world_size": float(world),
                     "peak_rss_mib": peak_rss_mib()}
         if writer:
             write_json(out / "metrics.json", metrics)
+    if world > 1:
+        dist.barrier()  # ranks leave together: gloo aborts a process whose peer closes the group mid-evaluation
     return PriorResult(model.eval(), metrics)
 
 
