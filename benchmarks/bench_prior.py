@@ -9,7 +9,7 @@ its peak memory (ru_maxrss) is its own. Baselines:
 - a SIREN fitted to each test face's context pixels only (the same 2-64x3-1 architecture as the
   generated SIRENs; all 80 fitted at once through vmap, Adam lr 1e-3 cosine, --baseline-steps).
 
-    python benchmarks/bench_prior.py [--steps-set 3000] [--steps-conv 4000] [--steps-modulated 1200]
+    python benchmarks/bench_prior.py [--steps-set 3000] [--steps-conv 4000] [--steps-modulated 1300]
         [--runs runs/bench-prior] [--out benchmarks/results/prior.json] [--docs docs]
 """
 
@@ -106,7 +106,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps-set", type=int, default=3000)
     parser.add_argument("--steps-conv", type=int, default=4000)
-    parser.add_argument("--steps-modulated", type=int, default=1200)
+    parser.add_argument("--steps-modulated", type=int, default=1300)
     parser.add_argument("--baseline-steps", type=int, default=300)
     parser.add_argument("--runs", type=Path, default=Path("runs/bench-prior"))
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/prior.json"))

@@ -37,7 +37,7 @@ class PriorConfig:
     latent_features: int = 128
     """Size of the latent code (paper: 256)."""
     encoder_features: int = 128
-    """Width of the set encoder's MLP, or channels of the conv encoder's last stage (paper: 256)."""
+    """Width of the set encoder's SIREN, or channels of the conv encoder's last stage (paper: 256)."""
     hyper_hidden_features: int = 128
     """Width of the hypernetwork's one hidden layer, per SIREN parameter tensor (paper: 256)."""
     inner_steps: int = 3
@@ -56,7 +56,7 @@ class PriorConfig:
     """Optimizer steps (never epochs)."""
     batch_size: int = 32
     """Faces per step, over all processes (with torchrun each process takes batch_size / world size)."""
-    lr: float = 1e-4
+    lr: float = 3e-4
     """Adam learning rate at the start; cosine decay to 5% of it (reference: 5e-5 constant over 400 CelebA epochs)."""
     clip_grad: float = 1.0
     """Clip the gradient norm to this value (reference: clip_grad on, 1.0); 0 turns it off."""

@@ -58,15 +58,11 @@ def context_mse(pred: Tensor, target: Tensor, context: Context) -> Tensor:
 
 
 class SetEncoder(nn.Module):
-    """Permutation-invariant encoder: a ReLU MLP on each (y, x, value) context pair, then the mean.
-
-    The reference uses sine layers of width 256; ReLU trains reliably at the small widths used here.
-    """
+    """Permutation-invariant encoder: a SIREN on each (y, x, value) context pair, then the mean (as the reference)."""
 
     def __init__(self, features: int, latent_features: int) -> None:
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(3, features), nn.ReLU(), nn.Linear(features, features), nn.ReLU(),
-                                 nn.Linear(features, features), nn.ReLU(), nn.Linear(features, latent_features))
+        self.net = Siren(3, features, 2, latent_features)
 
     def forward(self, images: Tensor, context: Context, coords: Tensor) -> Tensor:
         pairs = torch.cat([coords[context.index], context.gather(images[..., None])], dim=-1)  # (B, K, 3)
