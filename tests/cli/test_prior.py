@@ -65,3 +65,11 @@ def test_errors_runs_that_are_not_this_prior_exit_2(prior_run, tmp_path, capsys,
     assert main(["prior", "train", "--faces", str(tmp_path / "none.mat"), "--out", str(tmp_path / "y")]) == 2
     assert "none.mat: no such file" in capsys.readouterr().err
     assert not (tmp_path / "y").exists()
+
+
+@pytest.mark.parametrize("command", ["train", "inpaint"])
+def test_help_shows_the_defaults(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["prior", command, "--help"])
+    assert exit_info.value.code == 0
+    assert "(default:" in capsys.readouterr().out

@@ -57,7 +57,7 @@ class PriorConfig:
     batch_size: int = 32
     """Faces per step, over all processes (with torchrun each process takes batch_size / world size)."""
     lr: float = 3e-4
-    """Adam learning rate at the start; cosine decay to 5% of it (reference: 5e-5 constant over 400 CelebA epochs)."""
+    """Adam learning rate at the start; cosine decay to 0.05 x lr (reference: 5e-5 constant over 400 CelebA epochs)."""
     clip_grad: float = 1.0
     """Clip the gradient norm to this value (reference: clip_grad on, 1.0); 0 turns it off."""
     flip: bool = True
