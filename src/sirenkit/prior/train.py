@@ -13,6 +13,7 @@ per-face losses as one process would, and DDP's gradient average equals one proc
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import math
 import os
@@ -221,8 +222,6 @@ def load_prior(run: str | Path) -> tuple[PriorModel, PriorConfig]:
     Raises:
         DataError: not a prior run folder, or a checkpoint of another model.
     """
-    import json
-
     run = Path(run)
     config_path = run / "config.json"
     if not config_path.is_file():
