@@ -17,6 +17,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from sirenkit.cli.prior import add_prior_parser
 from sirenkit.config import FieldConfig, FitConfig, RunConfig, field_docs, from_dict, load_run_config
 from sirenkit.errors import ConfigError, SirenkitError
 from sirenkit.render import DEFAULT_CHUNK_SIZE
@@ -150,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     mesh.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     mesh.set_defaults(handler=_mesh)
     _add_compare_parser(sub)
+    add_prior_parser(sub)
 
     info = sub.add_parser("info", help="describe a saved run or model", description="Print a saved field's config, size and metrics.")
     info.add_argument("run", type=Path, help="run folder or model.safetensors")
