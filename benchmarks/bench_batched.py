@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+import sirenkit.io.faces
 from sirenkit.config import FitConfig
 from sirenkit.devices import tune_cpu_allocator
 from sirenkit.fields import Siren, fit_images
@@ -33,14 +34,11 @@ LAYERS, LR = 3, 1e-3
 
 def load_faces(k: int) -> tuple[np.ndarray, str]:
     """(k, 32, 32) faces in [0, 1], one per person, and where they came from."""
-    path = Path(os.environ.get("SIRENKIT_DATA", "../shared/data")) / "faces" / "olivettifaces.mat"
+    path = Path(os.environ.get("SIRENKIT_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
+    path = path / "faces" / "olivettifaces.mat"
     if path.exists():
-        from scipy.io import loadmat
-
-        faces = loadmat(path)["faces"]  # (4096, 400) uint8, column-major 64x64, 10 photos per person
-        picked = [faces[:, 10 * i].reshape(64, 64).T for i in range(k)]
-        images = np.stack([f.astype(np.float64).reshape(32, 2, 32, 2).mean(axis=(1, 3)) for f in picked]) / 255.0
-        return images.astype(np.float32), str(path)
+        faces = sirenkit.io.faces.load_faces(path, size=32)  # 10 photos per person: every 10th is a new one
+        return (faces.images[::10][:k] + 1) / 2, str(path)
     from skimage import color, data, transform
 
     picture = transform.resize(color.rgb2gray(data.astronaut()), (128, 128), anti_aliasing=True)

@@ -41,3 +41,13 @@ def test_fit_images_rejects_a_missing_or_empty_folder(tmp_path, capsys, make):
     make(tmp_path / "pics")
     assert main(["fit-images", str(tmp_path / "pics"), "--size", "8", "--out", str(tmp_path / "runs")]) == 2
     assert "pics" in capsys.readouterr().err
+
+
+def test_fit_images_rejects_two_images_with_one_name(tmp_path, capsys):
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    save_image(folder / "a.png", np.zeros((8, 8)))
+    save_image(folder / "a.jpg", np.zeros((8, 8)))
+    assert main(["fit-images", str(folder), "--size", "8", "--out", str(tmp_path / "runs")]) == 2
+    assert "rename one of them" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()

@@ -213,6 +213,11 @@ def fit_image_folder(folder: str | Path, out: str | Path, *, size: int, steps: i
     paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not paths:
         raise DataError(f"{folder}: holds no image files ({', '.join(IMAGE_SUFFIXES)}); pass a folder of images.")
+    stems = [p.stem for p in paths]
+    for path in paths:
+        if stems.count(path.stem) > 1:
+            raise DataError(f"{path}: another image in {folder} has the name '{path.stem}', so both would write "
+                            f"{out / path.stem}; rename one of them.")
     images = [load_image(p, size=size) for p in paths]
     for path, image in zip(paths, images):
         if image.shape != images[0].shape:

@@ -56,10 +56,11 @@ class PriorResult:
 
 
 def faces_path(config: PriorConfig) -> Path:
-    """config.faces, or $SIRENKIT_DATA/faces/olivettifaces.mat (SIRENKIT_DATA defaults to ../shared/data)."""
+    """config.faces, or $SIRENKIT_DATA/faces/olivettifaces.mat (SIRENKIT_DATA defaults to ../shared/data beside the repository)."""
     if config.faces:
         return Path(config.faces)
-    return Path(os.environ.get("SIRENKIT_DATA", "../shared/data")) / "faces" / "olivettifaces.mat"
+    default = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"  # beside the repository
+    return Path(os.environ.get("SIRENKIT_DATA", default)) / "faces" / "olivettifaces.mat"
 
 
 def load_split(config: PriorConfig) -> tuple[Faces, Faces]:
@@ -67,7 +68,7 @@ def load_split(config: PriorConfig) -> tuple[Faces, Faces]:
     path = faces_path(config)
     if not config.faces and not path.is_file():
         raise DataError(f"{path}: no faces file; pass --faces PATH/olivettifaces.mat, or set SIRENKIT_DATA to the shared data folder.")
-    return split_by_person(load_faces(faces_path(config), config.size), config.test_people, seed=config.seed)
+    return split_by_person(load_faces(path, config.size), config.test_people, seed=config.seed)
 
 
 def train_prior(config: PriorConfig, out: str | Path | None = None, *, resume: bool = False,
