@@ -142,3 +142,17 @@ def test_precision_bf16_fits_and_is_refused_for_other_fields(small_task):
     assert result.metrics["psnr"] > 35 and field.precision == "fp32"
     with pytest.raises(sk.ConfigError, match="needs a Siren"):
         sk.fit(sk.MLP(2, 8, 1, 1, activation="relu"), small_task, steps=2, precision="bf16", device="cpu")
+
+
+def test_compile_trains_like_eager_on_a_laplacian_fit():
+    """--compile traces the Taylor-mode Laplacian instead of running it eagerly: same weights after a few steps."""
+    task = sk.tasks.PoissonTask.from_config(sk.tasks.PoissonConfig(size=16, supervise="laplacian"))
+    fields = []
+    for compiled in (False, True):
+        field = _field()
+        sk.fit(field, task, FitConfig(steps=3, eval_every=3, device="cpu", compile=compiled))
+        fields.append(field)
+    for a, b in zip(fields[0].parameters(), fields[1].parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+    with pytest.raises(sk.errors.ConfigError, match="--compile or --precision bf16"):
+        FitConfig(compile=True, precision="bf16")

@@ -98,6 +98,9 @@ class FitConfig:
     """Where to train: auto (cuda when available), cpu or cuda."""
     precision: str = "fp32"
     """fp32, or bf16: a Siren's hidden layers train in bfloat16 (first layer, output layer, weights and evaluation stay fp32)."""
+    compile: bool = False
+    """torch.compile the task's loss terms: derivative-supervised steps (Laplacian, PDEs) run ~1.6x faster
+    after a ~10 s compile; plain fits gain nothing (their fused kernel is already as fast)."""
 
     def __post_init__(self) -> None:
         check_positive(self, "steps", "lr", "eval_every", "log_every", "save_every")
@@ -107,6 +110,9 @@ class FitConfig:
         check_choice(self, "lr_schedule", LR_SCHEDULES)
         check_choice(self, "device", DEVICES)
         check_choice(self, "precision", PRECISIONS)
+        if self.compile and self.precision != "fp32":
+            raise ConfigError(f"compile=True with precision='{self.precision}': the bf16 path is a fused kernel that "
+                              "torch.compile does not trace. Use one of --compile or --precision bf16.")
 
 
 @dataclass

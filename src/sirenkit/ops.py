@@ -144,7 +144,8 @@ def jet(field: nn.Module, coords: Tensor, *, laplacian: bool = True, hessian_dia
 
     laplacian = laplacian or hessian_diagonal
     is_siren = isinstance(field, Siren) and field.outermost_linear
-    if is_siren and field.out_features == 1 and not laplacian and torch.is_grad_enabled() and not coords.requires_grad:
+    fused = torch.is_grad_enabled() and not coords.requires_grad and not torch.compiler.is_compiling()
+    if is_siren and field.out_features == 1 and not laplacian and fused:
         # training on (value, gradient): the hand-written second-order backward, once differentiable
         params = [p for layer in field.layers for p in (layer.weight, layer.bias)]
         value, grad = SirenGradientFunction.apply(coords, tuple(field.omegas), *params)

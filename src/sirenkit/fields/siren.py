@@ -74,8 +74,9 @@ class Siren(nn.Module):
         # The fused node serves the module's own parameters only; weights passed in through
         # torch.func.functional_call (a hypernetwork's output, under vmap) take the composite path,
         # which vmap and higher-order gradients support.
+        # Under torch.compile the composite path is traced and fused by the compiler instead.
         own_parameters = isinstance(self.layers[0].weight, nn.Parameter)
-        if torch.is_grad_enabled() and not coords.requires_grad and own_parameters:
+        if torch.is_grad_enabled() and not coords.requires_grad and own_parameters and not torch.compiler.is_compiling():
             params = [p for layer in self.layers for p in (layer.weight, layer.bias)]
             hidden_dtype = torch.bfloat16 if self.precision == "bf16" else x.dtype
             x = SirenFunction.apply(x, tuple(self.omegas), self.outermost_linear, self._workspace, hidden_dtype, *params)
