@@ -99,8 +99,9 @@ class FitConfig:
     precision: str = "fp32"
     """fp32, or bf16: a Siren's hidden layers train in bfloat16 (first layer, output layer, weights and evaluation stay fp32)."""
     compile: bool = False
-    """torch.compile the task's loss terms: derivative-supervised steps (Laplacian, PDEs) run ~1.6x faster
-    after a ~10 s compile; plain fits gain nothing (their fused kernel is already as fast)."""
+    """torch.compile the task's loss terms. Worth it for second-derivative losses (Laplacian, Helmholtz,
+    wave): ~1.6x faster steps after a ~10 s compile. Leave it off for value and gradient fits, whose
+    hand-written fused kernels it replaces and which it makes slower."""
 
     def __post_init__(self) -> None:
         check_positive(self, "steps", "lr", "eval_every", "log_every", "save_every")
