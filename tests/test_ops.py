@@ -164,3 +164,17 @@ def test_values_jet_of_a_colour_field_is_one_jet_per_channel(field):
     torch.testing.assert_close(jet.gradient, ops.jacobian(value, coords), rtol=0, atol=1e-10)
     for c in range(3):
         torch.testing.assert_close(jet.laplacian[:, c : c + 1], ops.laplacian(value[:, c : c + 1], coords), rtol=1e-9, atol=1e-8)
+
+
+@pytest.mark.parametrize("field", [sk.Siren(2, 32, 2, 2, first_omega_0=45.0), sk.MLP(2, 16, 1, 2, activation="tanh")])
+def test_jet_per_axis_matches_hessian_diagonal(field):
+    """per_axis=True gives each channel's ∂²/∂x_k² (the Helmholtz PML weighs x and y apart)."""
+    torch.manual_seed(0)
+    field = field.double()
+    coords = (torch.rand(32, 2, dtype=torch.float64) * 2 - 1).requires_grad_()
+    value = field(coords)
+    jet = ops.jet(field, coords.detach(), per_axis=True)
+    for c in range(2):
+        expected = torch.diagonal(ops.hessian(value[:, c:c + 1], coords), dim1=-2, dim2=-1)
+        torch.testing.assert_close(jet.laplacian[:, c], expected, rtol=1e-9, atol=1e-8)
+    torch.testing.assert_close(jet.laplacian.sum(-1), ops.jet(field, coords.detach()).laplacian, rtol=1e-10, atol=1e-9)

@@ -118,7 +118,7 @@ class Jet(NamedTuple):
     """(N, C), one Laplacian per channel, or None when not asked for"""
 
 
-def jet(field: nn.Module, coords: Tensor, *, laplacian: bool = True) -> Jet:
+def jet(field: nn.Module, coords: Tensor, *, laplacian: bool = True, per_axis: bool = False) -> Jet:
     """Value, gradient and Laplacian of a field in one forward pass (Taylor mode).
 
     For a `Siren` the derivatives are propagated forward through the layers with the value
@@ -131,8 +131,12 @@ def jet(field: nn.Module, coords: Tensor, *, laplacian: bool = True) -> Jet:
     about twice a plain one; it can be differentiated once (enough for a loss). Other fields fall
     back to `jacobian` / `divergence` (double backpropagation).
 
+    With ``per_axis=True`` the ``laplacian`` slot holds the d second derivatives ∂²/∂x_k² unsummed,
+    shape (N, C, d): equations that weigh each axis differently need them (a PML stretches x and y
+    apart; the wave equation separates time from space).
+
     Shape:
-        coords: (N, d); returns a `Jet` of (N, C), (N, d) or (N, C, d), (N, C).
+        coords: (N, d); returns a `Jet` of (N, C), (N, d) or (N, C, d), (N, C) or (N, C, d) per axis.
     """
     from sirenkit.fields.fused import SirenGradientFunction
     from sirenkit.fields.siren import Siren
@@ -144,7 +148,7 @@ def jet(field: nn.Module, coords: Tensor, *, laplacian: bool = True) -> Jet:
         value, grad = SirenGradientFunction.apply(coords, tuple(field.omegas), *params)
         return Jet(value, grad, None)
     if not is_siren:
-        return _double_backprop_jet(field, coords, laplacian=laplacian)
+        return _double_backprop_jet(field, coords, laplacian=laplacian, per_axis=per_axis)
     n, d = coords.shape
     layers, omegas = field.layers, field.omegas
     first = layers[0]
@@ -156,20 +160,28 @@ def jet(field: nn.Module, coords: Tensor, *, laplacian: bool = True) -> Jet:
         h, dh = sin, cos * dz  # (N, H), (d, N, H)
         lap_h = None
         if laplacian:
-            lap_h = -sin * (dz * dz).sum(0)
+            lap_h = -sin * (dz * dz if per_axis else (dz * dz).sum(0))
             if lap_z is not None:
                 lap_h = lap_h + cos * lap_z
         layer, omega = layers[i], omegas[i] if i < len(layers) - 1 else 1.0
         dz = (dh.reshape(d * n, -1) @ layer.weight.t()).reshape(d, n, -1) * omega
         z = torch.addmm(layer.bias, h, layer.weight.t(), beta=omega, alpha=omega)
         lap_z = (lap_h @ layer.weight.t()) * omega if laplacian else None
+    if per_axis and lap_z is not None:
+        lap_z = lap_z.permute(1, 2, 0)  # (d, N, C) -> (N, C, d)
     return Jet(z, dz[..., 0].t() if z.shape[1] == 1 else dz.permute(1, 2, 0), lap_z)
 
 
-def _double_backprop_jet(field: nn.Module, coords: Tensor, *, laplacian: bool) -> Jet:
+def _double_backprop_jet(field: nn.Module, coords: Tensor, *, laplacian: bool, per_axis: bool = False) -> Jet:
     c = coords if coords.requires_grad else coords.detach().requires_grad_()
     with torch.enable_grad():
         value = field(c)
+        if per_axis:
+            jac = jacobian(value, c)  # (N, C, d)
+            second = [torch.stack([_vjp(jac[:, i, k], c, True)[:, k] for k in range(c.shape[-1])], -1)
+                      for i in range(value.shape[-1])] if laplacian else None
+            grad = jac[:, 0] if value.shape[-1] == 1 else jac
+            return Jet(value, grad, torch.stack(second, 1) if laplacian else None)
         if value.shape[-1] == 1:
             grad = gradient(value, c)
             return Jet(value, grad, divergence(grad, c) if laplacian else None)
