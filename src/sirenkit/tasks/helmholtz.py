@@ -189,7 +189,8 @@ def evaluate_complex(field: nn.Module, coords: Tensor, chunk_size: int) -> np.nd
     with torch.no_grad():
         for start in range(0, len(coords), chunk_size):
             v = field(coords[start:start + chunk_size].to(device)).double().cpu().numpy()
-            out.append(v[:, 0::2] + 1j * v[:, 1::2])
+            pairs = v.shape[1] // 2  # an odd last channel (FWI's slowness) is not a field
+            out.append(v[:, 0:2 * pairs:2] + 1j * v[:, 1:2 * pairs:2])
     return np.concatenate(out)
 
 
