@@ -206,7 +206,7 @@ def residual_on_grid(field: nn.Module, task: object, coords: Tensor, source: Ten
             jet = ops.jet(field, c, per_axis=True)
         cfg = task.config  # type: ignore[attr-defined]
         r = helmholtz_residual(jet, c, slowness2[part].to(device), cfg.wavenumber, cfg.pml_width, cfg.a0)
-        r = r + source[part].to(device)
+        r = (r + source[part].to(device)).detach()  # fields without a forward-mode jet took autograd
         on = (source[part] != 0).any(-1).to(device)
         for k, mask in enumerate((~on, on)):
             sums[k] += float(torch.view_as_real(r[mask]).abs().sum())
