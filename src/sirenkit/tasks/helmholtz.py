@@ -194,17 +194,16 @@ def evaluate_complex(field: nn.Module, coords: Tensor, chunk_size: int) -> np.nd
     return np.concatenate(out)
 
 
-def residual_on_grid(field: nn.Module, task: object, coords: Tensor, source: Tensor, slowness2: Tensor, chunk_size: int
+def residual_on_grid(field: nn.Module, cfg: HelmholtzConfig, coords: Tensor, source: Tensor, slowness2: Tensor
                      ) -> tuple[float, float]:
     """Mean |residual + source| away from and on the source over fixed coords (chunked, no graph kept)."""
     device = next(field.parameters()).device
     sums, counts = [0.0, 0.0], [0, 0]
-    for start in range(0, len(coords), chunk_size):
-        part = slice(start, start + chunk_size)
+    for start in range(0, len(coords), cfg.chunk_size):
+        part = slice(start, start + cfg.chunk_size)
         c = coords[part].to(device)
         with torch.no_grad():
             jet = ops.jet(field, c, per_axis=True)
-        cfg = task.config  # type: ignore[attr-defined]
         r = helmholtz_residual(jet, c, slowness2[part].to(device), cfg.wavenumber, cfg.pml_width, cfg.a0)
         r = (r + source[part].to(device)).detach()  # fields without a forward-mode jet took autograd
         on = (source[part] != 0).any(-1).to(device)
@@ -300,6 +299,7 @@ class HelmholtzTask:
     def __init__(self, config: HelmholtzConfig | None = None, *, velocity_map: np.ndarray | None = None) -> None:
         self.config = config = config or HelmholtzConfig()
         self.loss_weights = dict(config.loss_weights)
+        self.device = torch.device("cpu")
         self.source_xy = torch.tensor(config.source, dtype=torch.float32)
         self._map = torch.from_numpy(velocity_map) if velocity_map is not None else None
         n = config.reference_size
@@ -349,8 +349,7 @@ class HelmholtzTask:
         coords[n - near:] = near_source_points(near, self.source_xy, 5.0 * self.config.source_sigma, generator)
         targets = {"source": gaussian_source(coords, self.source_xy, self.config.source_sigma)[:, None],
                    "slowness2": 1.0 / self.velocity_at(coords) ** 2}
-        device = getattr(self, "device", torch.device("cpu"))
-        return Batch(coords.to(device), {k: v.to(device) for k, v in targets.items()})
+        return Batch(coords.to(self.device), {k: v.to(self.device) for k, v in targets.items()})
 
     def losses(self, field: nn.Module, batch: Batch) -> dict[str, Tensor]:
         """Mean |re|, |im| of the residual plus source, away from the source and on it."""
@@ -369,7 +368,7 @@ class HelmholtzTask:
     def evaluate(self, field: nn.Module) -> dict[str, float]:
         pred = self.predict(field).ravel()[self.eval_mask]
         mse = float(np.mean(np.abs(pred - self.reference) ** 2) / 2.0)
-        off, on = residual_on_grid(field, self, self.residual_grid, *self._residual_targets, self.config.chunk_size)
+        off, on = residual_on_grid(field, self.config, self.residual_grid, *self._residual_targets)
         return {"mse": mse, "relative_mse": mse / float(np.mean(np.abs(self.reference) ** 2) / 2.0),
                 "residual_off": off, "residual_on": on}
 

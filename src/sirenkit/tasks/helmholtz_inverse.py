@@ -172,6 +172,7 @@ class HelmholtzInverseTask:
     def __init__(self, data: ReceiverData, config: HelmholtzInverseConfig | None = None) -> None:
         self.config = config = config or HelmholtzInverseConfig()
         self.loss_weights = dict(config.loss_weights)
+        self.device = torch.device("cpu")
         inner = 1.0 - config.pml_width
         outside = [tuple(s) for s in data.sources if not (abs(s[0]) < inner and abs(s[1]) < inner)]
         if outside:
@@ -227,8 +228,7 @@ class HelmholtzInverseTask:
         near = [near_source_points(self.config.source_samples, s, 5.0 * self.config.source_sigma, generator) for s in self.sources]
         coords[n - n_near:] = torch.cat(near)
         g = torch.stack([gaussian_source(coords, s, self.config.source_sigma) for s in self.sources], -1)
-        device = getattr(self, "device", torch.device("cpu"))
-        return Batch(coords.to(device), {"source": g.to(device)})
+        return Batch(coords.to(self.device), {"source": g.to(self.device)})
 
     def slowness2(self, out: Tensor, coords: Tensor) -> Tensor:
         """Squared slowness from the last channel: max(out, -0.999) + 1, and 1 beyond known_margin. Shape: (N,)."""
