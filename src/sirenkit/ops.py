@@ -108,7 +108,7 @@ def hessian(outputs: Tensor, coords: Tensor, *, create_graph: bool = True) -> Te
 
 
 class Jet(NamedTuple):
-    """A field's value with its gradient and, when asked for, Laplacian at each point."""
+    """A field's value with its gradient and, when asked for, its second derivatives at each point."""
 
     value: Tensor
     """(N, C)"""
@@ -116,78 +116,85 @@ class Jet(NamedTuple):
     """(N, d) for a scalar field (C = 1); (N, C, d), the Jacobian, for C channels"""
     laplacian: Tensor | None
     """(N, C), one Laplacian per channel, or None when not asked for"""
+    hessian_diagonal: Tensor | None = None
+    """(N, C, d): ∂²u/∂x_k² per channel and axis (PDEs weigh the axes differently), or None when not asked for"""
 
 
-def jet(field: nn.Module, coords: Tensor, *, laplacian: bool = True, per_axis: bool = False) -> Jet:
-    """Value, gradient and Laplacian of a field in one forward pass (Taylor mode).
+def jet(field: nn.Module, coords: Tensor, *, laplacian: bool = True, hessian_diagonal: bool = False) -> Jet:
+    """Value, gradient and Laplacian (or each ∂²/∂x_k²) of a field in one forward pass (Taylor mode).
 
     For a `Siren` the derivatives are propagated forward through the layers with the value
     (the derivative of a sine layer is a cosine layer, Sec. 3.1): each layer maps
-    (h, dh/dx_k, Δh) to (sin z, cos z · dz_k, cos z · Δz - sin z · Σ_k dz_k²) with z = ω0(W h + b).
-    That avoids double backpropagation, whose cost grows with every derivative taken; the result
-    is an ordinary graph, so it can be a loss. With ``laplacian=False`` (value and gradient only),
-    a scalar output, grad enabled and coords not requiring grad, a Siren takes
-    `SirenGradientFunction`, whose hand-written backward makes a gradient-supervised step cost
-    about twice a plain one; it can be differentiated once (enough for a loss). Other fields fall
-    back to `jacobian` / `divergence` (double backpropagation).
-
-    With ``per_axis=True`` the ``laplacian`` slot holds the d second derivatives ∂²/∂x_k² unsummed,
-    shape (N, C, d): equations that weigh each axis differently need them (a PML stretches x and y
-    apart; the wave equation separates time from space).
+    (h, ∂h/∂x_k, ∂²h/∂x_k²) to (sin z, cos z · ∂z_k, cos z · ∂²z_k - sin z · ∂z_k²) with
+    z = ω0(W h + b); for the Laplacian alone the last stream is summed over k, so it costs one
+    matrix product per layer whatever d is. That avoids double backpropagation, whose cost grows
+    with every derivative taken; the result is an ordinary graph, so it can be a loss.
+    ``hessian_diagonal=True`` (for PDEs such as Helmholtz with a PML, or the wave equation, whose
+    operators weigh the axes differently) also fills `Jet.hessian_diagonal` and implies the Laplacian.
+    With ``laplacian=False`` (value and gradient only), a scalar output, grad enabled and coords
+    not requiring grad, a Siren takes `SirenGradientFunction`, whose hand-written backward makes
+    a gradient-supervised step cost about twice a plain one; it can be differentiated once
+    (enough for a loss). Other fields fall back to double backpropagation.
 
     Shape:
-        coords: (N, d); returns a `Jet` of (N, C), (N, d) or (N, C, d), (N, C) or (N, C, d) per axis.
+        coords: (N, d); returns a `Jet` of (N, C), (N, d) or (N, C, d), (N, C), (N, C, d).
     """
     from sirenkit.fields.fused import SirenGradientFunction
     from sirenkit.fields.siren import Siren
 
+    laplacian = laplacian or hessian_diagonal
     is_siren = isinstance(field, Siren) and field.outermost_linear
-    if is_siren and field.out_features == 1 and not laplacian and torch.is_grad_enabled() and not coords.requires_grad:
+    fused = torch.is_grad_enabled() and not coords.requires_grad and not torch.compiler.is_compiling()
+    if is_siren and field.out_features == 1 and not laplacian and fused:
         # training on (value, gradient): the hand-written second-order backward, once differentiable
         params = [p for layer in field.layers for p in (layer.weight, layer.bias)]
         value, grad = SirenGradientFunction.apply(coords, tuple(field.omegas), *params)
         return Jet(value, grad, None)
     if not is_siren:
-        return _double_backprop_jet(field, coords, laplacian=laplacian, per_axis=per_axis)
+        return _double_backprop_jet(field, coords, laplacian=laplacian, hessian_diagonal=hessian_diagonal)
     n, d = coords.shape
     layers, omegas = field.layers, field.omegas
     first = layers[0]
     z = torch.addmm(first.bias, coords, first.weight.t(), beta=omegas[0], alpha=omegas[0])
     dz = (omegas[0] * first.weight.t()).unsqueeze(1)  # (d, 1, H): dz/dx_k, the same at every point
-    lap_z = None  # the first layer's argument is linear in x
+    d2z = None  # (d or 1, N, H): ∂²z/∂x_k² per axis, or summed; the first layer's argument is linear in x
     for i in range(1, len(layers)):
         sin, cos = torch.sin(z), torch.cos(z)
         h, dh = sin, cos * dz  # (N, H), (d, N, H)
-        lap_h = None
+        d2h = None
         if laplacian:
-            lap_h = -sin * (dz * dz if per_axis else (dz * dz).sum(0))
-            if lap_z is not None:
-                lap_h = lap_h + cos * lap_z
+            d2h = -sin * (dz * dz if hessian_diagonal else (dz * dz).sum(0, keepdim=True))
+            if d2z is not None:
+                d2h = d2h + cos * d2z
         layer, omega = layers[i], omegas[i] if i < len(layers) - 1 else 1.0
         dz = (dh.reshape(d * n, -1) @ layer.weight.t()).reshape(d, n, -1) * omega
         z = torch.addmm(layer.bias, h, layer.weight.t(), beta=omega, alpha=omega)
-        lap_z = (lap_h @ layer.weight.t()) * omega if laplacian else None
-    if per_axis and lap_z is not None:
-        lap_z = lap_z.permute(1, 2, 0)  # (d, N, C) -> (N, C, d)
-    return Jet(z, dz[..., 0].t() if z.shape[1] == 1 else dz.permute(1, 2, 0), lap_z)
+        if d2h is not None:
+            d2z = (d2h.reshape(-1, d2h.shape[-1]) @ layer.weight.t()).reshape(-1, n, z.shape[1]) * omega
+    scalar = z.shape[1] == 1
+    grad = dz[..., 0].t() if scalar else dz.permute(1, 2, 0)
+    if d2z is None:
+        return Jet(z, grad, None)
+    if hessian_diagonal:
+        diagonal = d2z.permute(1, 2, 0)
+        return Jet(z, grad, diagonal.sum(-1), diagonal)
+    return Jet(z, grad, d2z[0])
 
 
-def _double_backprop_jet(field: nn.Module, coords: Tensor, *, laplacian: bool, per_axis: bool = False) -> Jet:
+def _double_backprop_jet(field: nn.Module, coords: Tensor, *, laplacian: bool, hessian_diagonal: bool) -> Jet:
     c = coords if coords.requires_grad else coords.detach().requires_grad_()
     with torch.enable_grad():
         value = field(c)
-        if per_axis:
-            jac = jacobian(value, c)  # (N, C, d)
-            second = [torch.stack([_vjp(jac[:, i, k], c, True)[:, k] for k in range(c.shape[-1])], -1)
-                      for i in range(value.shape[-1])] if laplacian else None
-            grad = jac[:, 0] if value.shape[-1] == 1 else jac
-            return Jet(value, grad, torch.stack(second, 1) if laplacian else None)
-        if value.shape[-1] == 1:
-            grad = gradient(value, c)
-            return Jet(value, grad, divergence(grad, c) if laplacian else None)
-        jac = jacobian(value, c)
-        lap = torch.cat([divergence(jac[:, i], c) for i in range(value.shape[-1])], dim=-1) if laplacian else None
-        return Jet(value, jac, lap)
+        jac = jacobian(value, c)  # (N, C, d)
+        grad = jac[:, 0] if value.shape[-1] == 1 else jac
+        if hessian_diagonal:
+            diagonal = torch.stack(
+                [torch.stack([gradient(jac[:, ch, k : k + 1], c)[:, k] for k in range(c.shape[1])], -1)
+                 for ch in range(value.shape[-1])], 1)
+            return Jet(value, grad, diagonal.sum(-1), diagonal)
+        if not laplacian:
+            return Jet(value, grad, None)
+        return Jet(value, grad, torch.stack([divergence(jac[:, ch], c)[:, 0] for ch in range(value.shape[-1])], -1))
 
 
 __all__ = ["Jet", "divergence", "gradient", "hessian", "jacobian", "jet", "laplacian"]

@@ -75,7 +75,7 @@ def evaluate_derivatives(field: nn.Module, shape: Sequence[int], *, chunk_size: 
     values, grads, laps = [], [], []
     for coords in grid_chunks(shape, chunk_size, device=device):
         with torch.no_grad():
-            value, grad, lap = ops.jet(field, coords)
+            value, grad, lap, _ = ops.jet(field, coords)
         values.append(value.detach().cpu())
         grads.append((grad.unsqueeze(1) if grad.dim() == 2 else grad).detach().cpu())
         laps.append(lap.detach().cpu())

@@ -36,7 +36,7 @@ def test_residual_matches_closed_form_with_pml():
     torch.manual_seed(0)
     coords = torch.rand(400, 2, dtype=torch.float64) * 2 - 1
     a, b, k, m = 3.0, -2.0, 20.0, 0.7
-    r = helmholtz_residual(ops.jet(PlaneWave(a, b), coords, per_axis=True), coords, torch.full((400,), m, dtype=torch.float64),
+    r = helmholtz_residual(ops.jet(PlaneWave(a, b), coords, hessian_diagonal=True), coords, torch.full((400,), m, dtype=torch.float64),
                            k, 0.5, 5.0)[:, 0].detach().numpy()
     x, y = coords[:, 0].numpy(), coords[:, 1].numpy()
     ex, ey, h = pml_stretch(x, k), pml_stretch(y, k), 1e-6

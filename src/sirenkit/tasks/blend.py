@@ -152,7 +152,7 @@ class BlendTask:
         return Batch(coords, {"guide": packed[:, : 2 * c], "background": packed[:, 2 * c : 3 * c], "outside": packed[:, 3 * c :]})
 
     def losses(self, field: nn.Module, batch: Batch) -> dict[str, Tensor]:
-        value, grad, _ = ops.jet(field, batch.coords, laplacian=False)
+        value, grad, *_ = ops.jet(field, batch.coords, laplacian=False)
         scale = torch.tensor(self._pixel_scale, device=grad.device)
         error = (grad - batch.targets["guide"].reshape(grad.shape)) / scale  # per-pixel units, like the anchor's values
         outside = batch.targets["outside"]

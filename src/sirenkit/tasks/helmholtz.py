@@ -81,7 +81,7 @@ def pml_coefficients(coords: Tensor, wavenumber: float, pml_width: float, a0: fl
     """A = ey/ex, ∂x A, B = ex/ey, ∂y B, C = ex·ey at coords, with `physics.pml_stretch`'s e = 1 + i·a0·(d/width)².
 
     ∂x(A ∂x u) is expanded as A ∂²x u + (∂x A) ∂x u, so only the field's first and per-axis second
-    derivatives are needed (`ops.jet(per_axis=True)`).
+    derivatives are needed (`ops.jet(hessian_diagonal=True)`).
 
     Shape:
         coords: (N, 2) real; returns five (N,) complex tensors
@@ -116,14 +116,14 @@ def helmholtz_residual(jet: ops.Jet, coords: Tensor, slowness2: Tensor, wavenumb
     Channels (2j, 2j+1) of the jet are (re, im) of field j; slowness2 m = 1/velocity².
 
     Shape:
-        jet: value (N, 2F), gradient (N, 2F, 2), per-axis laplacian (N, 2F, 2); slowness2 (N,); returns (N, F) complex
+        jet: value (N, 2F), gradient (N, 2F, 2), hessian_diagonal (N, 2F, 2); slowness2 (N,); returns (N, F) complex
     """
     def complex_pairs(t: Tensor) -> Tensor:
         return torch.complex(t[:, 0::2], t[:, 1::2])
 
     u = complex_pairs(jet.value)
     ux, uy = complex_pairs(jet.gradient[..., 0]), complex_pairs(jet.gradient[..., 1])
-    uxx, uyy = complex_pairs(jet.laplacian[..., 0]), complex_pairs(jet.laplacian[..., 1])
+    uxx, uyy = complex_pairs(jet.hessian_diagonal[..., 0]), complex_pairs(jet.hessian_diagonal[..., 1])
     a, ax, b, by, c = (t[:, None] for t in pml_coefficients(coords, wavenumber, pml_width, a0))
     return a * uxx + ax * ux + b * uyy + by * uy + c * (slowness2 * wavenumber**2)[:, None] * u
 
@@ -203,7 +203,7 @@ def residual_on_grid(field: nn.Module, cfg: HelmholtzConfig, coords: Tensor, sou
         part = slice(start, start + cfg.chunk_size)
         c = coords[part].to(device)
         with torch.no_grad():
-            jet = ops.jet(field, c, per_axis=True)
+            jet = ops.jet(field, c, hessian_diagonal=True)
         r = helmholtz_residual(jet, c, slowness2[part].to(device), cfg.wavenumber, cfg.pml_width, cfg.a0)
         r = (r + source[part].to(device)).detach()  # fields without a forward-mode jet took autograd
         on = (source[part] != 0).any(-1).to(device)
@@ -354,7 +354,7 @@ class HelmholtzTask:
     def losses(self, field: nn.Module, batch: Batch) -> dict[str, Tensor]:
         """Mean |re|, |im| of the residual plus source, away from the source and on it."""
         cfg = self.config
-        jet = ops.jet(field, batch.coords, per_axis=True)
+        jet = ops.jet(field, batch.coords, hessian_diagonal=True)
         source = batch.targets["source"]
         r = helmholtz_residual(jet, batch.coords, batch.targets["slowness2"], cfg.wavenumber, cfg.pml_width, cfg.a0) + source
         on = source[:, 0] != 0

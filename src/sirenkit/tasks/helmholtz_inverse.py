@@ -238,9 +238,9 @@ class HelmholtzInverseTask:
 
     def losses(self, field: nn.Module, batch: Batch) -> dict[str, Tensor]:
         cfg = self.config
-        jet = ops.jet(field, batch.coords, per_axis=True)
+        jet = ops.jet(field, batch.coords, hessian_diagonal=True)
         m = self.slowness2(jet.value, batch.coords)
-        fields = ops.Jet(jet.value[:, :-1], jet.gradient[:, :-1], jet.laplacian[:, :-1])
+        fields = ops.Jet(jet.value[:, :-1], jet.gradient[:, :-1], None, jet.hessian_diagonal[:, :-1])
         source = batch.targets["source"] * self.amplitude
         r = helmholtz_residual(fields, batch.coords, m, cfg.wavenumber, cfg.pml_width, cfg.a0) + source
         on = batch.targets["source"] != 0
