@@ -39,8 +39,9 @@ def test_pml_absorbs_outgoing_waves():
     with_pml = solve_helmholtz_fd(np.ones((N, N)), 20.0, (0.0, 0.0))
     without_pml = solve_helmholtz_fd(np.ones((N, N)), 20.0, (0.0, 0.0), pml_width=0.0)
     energy_ratio = np.mean(np.abs(with_pml[outer_band]) ** 2) / np.mean(np.abs(with_pml[interior]) ** 2)
-    # measured 8.7e-88 with the PML vs 0.67 without it (reflections from the u = 0 wall)
-    assert energy_ratio <= 1e-20
+    # measured 5.6e-9 with the reference's PML (e = 1 + i·a0·(d/width)²) vs 0.67 without it
+    # (reflections from the u = 0 wall)
+    assert energy_ratio <= 1e-7
     # measured interior error 174 without the PML (a resonant box) vs 0.010 with it
     assert _relative_error(without_pml, ref, interior) >= 1.0
 

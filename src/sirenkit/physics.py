@@ -2,9 +2,10 @@
 
 Equation on [-1, 1]² with the reference's PML (a0 = 5, width 0.5):
     ∂x(A ∂x u) + ∂y(B ∂y u) + C·m·k²·u = -source,   m = 1 / velocity²,
-    A = ey/ex, B = ex/ey, C = ex·ey,   e = 1 + i·s,   s = k·a0·(distance into PML / width)².
+    A = ey/ex, B = ex/ey, C = ex·ey,   e = 1 + i·s/k,   s = k·a0·(distance into PML / width)².
+(As the reference code's loss_functions.helmholtz_pml: e = 1 + i·a0·(d/width)², whatever k.)
 Time convention e^{-iωt}: the outgoing field of Δu + k²u = -δ is u = (i/4)·H0¹(k r).
-The reference code uses the complex-conjugate convention (e = 1 - i·s with hankel2);
+The reference code uses the complex-conjugate convention (e = 1 - i·s/k with hankel2);
 conjugate our fields to compare with it.
 """
 
@@ -32,11 +33,15 @@ def hankel_point_source(coords: np.ndarray, source_xy: tuple[float, float], wave
 
 
 def pml_stretch(x: np.ndarray, wavenumber: float, pml_width: float = 0.5, a0: float = 5.0) -> np.ndarray:
-    """Complex coordinate stretch e = 1 + i·k·a0·(d/width)² along one axis (d: depth into the PML)."""
+    """Complex coordinate stretch e = 1 + i·s/k, s = k·a0·(d/width)², along one axis (d: depth into the PML).
+
+    The reference's profile: the imaginary part grows to a0 = 5 at the outer edge, whatever k.
+    """
     if pml_width == 0.0:
         return np.ones_like(x, dtype=complex)
     depth = np.clip(np.abs(x) - (1.0 - pml_width), 0.0, None)
-    return 1.0 + 1j * wavenumber * a0 * (depth / pml_width) ** 2
+    damping = wavenumber * a0 * (depth / pml_width) ** 2
+    return 1.0 + 1j * damping / wavenumber
 
 
 def _check_inputs(velocity: np.ndarray, source_xy: tuple[float, float], pml_width: float) -> np.ndarray:

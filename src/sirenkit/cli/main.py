@@ -242,7 +242,10 @@ def _run_config(args: argparse.Namespace, config_cls: type) -> RunConfig:
 
 
 def _default_out(task: str, task_config: dict) -> Path:
-    source = Path(str(task_config.get("source", task))).stem or task
+    source = task_config.get("source", task)
+    if not isinstance(source, str):  # helmholtz: the source is a position X Y; name the run by its medium
+        source = task_config.get("velocity", task)
+    source = Path(str(source)).stem or task
     out = Path("runs") / f"{task}-{source}"
     n = 2
     while out.exists() and any(out.iterdir()):

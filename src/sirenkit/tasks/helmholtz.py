@@ -1,0 +1,385 @@
+"""The Helmholtz equation with a point source and a PML, solved by a field (paper Sec. 4.3).
+
+The field maps (x, y) in [-1, 1]² to the complex wavefield u = re + i·im (two output channels).
+Training drives the residual of the PML-stretched equation (see `sirenkit.physics`)
+
+    r = ∂x(A ∂x u) + ∂y(B ∂y u) + C·m·k²·u + g,    m = 1 / velocity²,
+
+to zero at random points, where g is a unit Gaussian source. Sign and time convention are those
+of `sirenkit.physics` (e^{-iωt}, e = 1 + i·a0·(d/width)²): the complex conjugate of the reference
+code's (e = 1 - i·a0·(d/width)², hankel2). Conjugate a field to compare it with the reference's.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from sirenkit import ops
+from sirenkit.config import check_positive
+from sirenkit.errors import ConfigError, DataError, ShapeError
+from sirenkit.physics import hankel_point_source, solve_helmholtz_fd
+from sirenkit.render import DEFAULT_CHUNK_SIZE
+from sirenkit.samplers import grid
+from sirenkit.tasks.base import Batch
+
+BUILTIN_VELOCITIES = ("uniform", "square", "circle")
+LOSS_TERMS = ("residual_off", "residual_on")
+SOURCE_CUTOFF = 1e-5
+"""The Gaussian source is set to 0 where it falls below this (reference code), which defines 'on' the source."""
+
+
+def velocity_model(name: str, coords: Tensor) -> Tensor:
+    """Wave speed of a built-in model at coords (reference dataio): 1, with 2 inside |x|, |y| < 0.3 ('square') or r < 0.1 ('circle').
+
+    Shape:
+        coords: (N, 2) as (x, y); returns (N,)
+    """
+    x, y = coords[:, 0], coords[:, 1]
+    if name == "square":
+        inside = (x.abs() < 0.3) & (y.abs() < 0.3)
+    elif name == "circle":
+        inside = torch.hypot(x, y) < 0.1
+    else:
+        inside = torch.zeros_like(x, dtype=torch.bool)
+    return torch.where(inside, 2.0, 1.0).to(coords.dtype)
+
+
+def load_velocity(path: str | Path) -> np.ndarray:
+    """A velocity map from a .npy file: (n, n), strictly positive, velocity[i, j] at (x_i, y_j) on [-1, 1]²."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"velocity file {path} not found; pass uniform, square, circle or an existing FILE.npy")
+    try:
+        velocity = np.load(path)
+    except (ValueError, OSError) as exc:
+        raise DataError(f"{path}: not a readable .npy array ({exc}); save the map with numpy.save") from None
+    if velocity.ndim != 2 or velocity.shape[0] != velocity.shape[1] or velocity.shape[0] < 2:
+        raise ShapeError(f"{path}: velocity map has shape {velocity.shape}; expected a square (n, n) grid over [-1, 1]², "
+                         "velocity[i, j] at (x_i, y_j)")
+    velocity = velocity.astype(np.float64)
+    if not np.all(np.isfinite(velocity)) or np.any(velocity <= 0):
+        raise DataError(f"{path}: velocity map holds non-positive, NaN or inf values; "
+                        "give a strictly positive wave speed everywhere")
+    return velocity
+
+
+def sample_map(values: Tensor, coords: Tensor) -> Tensor:
+    """Bilinear interpolation of an (n, n) map, values[i, j] at (x_i, y_j) on [-1, 1]², at coords (N, 2)."""
+    image = values.t()[None, None]  # grid_sample reads x along the width, y along the height
+    points = coords.to(values.dtype)[None, None]
+    return nn.functional.grid_sample(image, points, mode="bilinear", align_corners=True)[0, 0, 0].to(coords.dtype)
+
+
+def pml_coefficients(coords: Tensor, wavenumber: float, pml_width: float, a0: float) -> tuple[Tensor, ...]:
+    """A = ey/ex, ∂x A, B = ex/ey, ∂y B, C = ex·ey at coords, with `physics.pml_stretch`'s e = 1 + i·a0·(d/width)².
+
+    ∂x(A ∂x u) is expanded as A ∂²x u + (∂x A) ∂x u, so only the field's first and per-axis second
+    derivatives are needed (`ops.jet(hessian_diagonal=True)`).
+
+    Shape:
+        coords: (N, 2) real; returns five (N,) complex tensors
+    """
+    def stretch(t: Tensor) -> tuple[Tensor, Tensor]:
+        if pml_width == 0.0:
+            return torch.ones_like(t, dtype=torch.complex64), torch.zeros_like(t, dtype=torch.complex64)
+        depth = (t.abs() - (1.0 - pml_width)).clamp(min=0.0)
+        damping = wavenumber * a0 * (depth / pml_width) ** 2
+        e = torch.complex(torch.ones_like(t), damping / wavenumber)
+        de = torch.complex(torch.zeros_like(t), 2.0 * a0 * depth / pml_width**2 * torch.sign(t))
+        return e, de
+
+    (ex, dex), (ey, dey) = stretch(coords[:, 0]), stretch(coords[:, 1])
+    return ey / ex, -ey * dex / ex**2, ex / ey, -ex * dey / ey**2, ex * ey
+
+
+def gaussian_source(coords: Tensor, source_xy: Tensor, sigma: float) -> Tensor:
+    """Unit-mass Gaussian exp(-r²/2σ²)/(2πσ²) around the source, set to 0 below `SOURCE_CUTOFF` (reference).
+
+    σ is a standard deviation: the reference's ``sigma=1e-4`` is the variance, σ = 0.01.
+    """
+    r2 = ((coords - source_xy) ** 2).sum(-1)
+    g = torch.exp(-0.5 * r2 / sigma**2) / (2.0 * math.pi * sigma**2)
+    return torch.where(g < SOURCE_CUTOFF, torch.zeros_like(g), g)
+
+
+def helmholtz_residual(jet: ops.Jet, coords: Tensor, slowness2: Tensor, wavenumber: float, pml_width: float, a0: float
+                       ) -> Tensor:
+    """Residual ∂x(A ∂x u) + ∂y(B ∂y u) + C·m·k²·u of each complex field in a jet, without the source.
+
+    Channels (2j, 2j+1) of the jet are (re, im) of field j; slowness2 m = 1/velocity².
+
+    Shape:
+        jet: value (N, 2F), gradient (N, 2F, 2), hessian_diagonal (N, 2F, 2); slowness2 (N,); returns (N, F) complex
+    """
+    def complex_pairs(t: Tensor) -> Tensor:
+        return torch.complex(t[:, 0::2], t[:, 1::2])
+
+    u = complex_pairs(jet.value)
+    ux, uy = complex_pairs(jet.gradient[..., 0]), complex_pairs(jet.gradient[..., 1])
+    uxx, uyy = complex_pairs(jet.hessian_diagonal[..., 0]), complex_pairs(jet.hessian_diagonal[..., 1])
+    a, ax, b, by, c = (t[:, None] for t in pml_coefficients(coords, wavenumber, pml_width, a0))
+    return a * uxx + ax * ux + b * uyy + by * uy + c * (slowness2 * wavenumber**2)[:, None] * u
+
+
+def mean_abs(values: Tensor) -> Tensor:
+    """Mean of |re| and |im| over every entry (the reference's L1, as a mean); 0 for an empty selection."""
+    if values.numel() == 0:
+        return values.real.sum()
+    return torch.view_as_real(values).abs().mean()
+
+
+def near_source_points(n: int, centre: Tensor, radius: float, generator: torch.Generator) -> Tensor:
+    """n points uniform in the disc of `radius` around `centre` (the reference's extra source samples)."""
+    r = radius * torch.rand(n, generator=generator).sqrt()
+    theta = 2.0 * math.pi * torch.rand(n, generator=generator)
+    return centre.cpu() + torch.stack([r * torch.cos(theta), r * torch.sin(theta)], -1)
+
+
+def save_field_panels(path: Path, rows: list[tuple[str, np.ndarray]], velocity: np.ndarray, pml_width: float,
+                      velocity_label: str = "velocity") -> Path:
+    """One row per (label, complex (n, n) field): real, imaginary, magnitude; the velocity beside the first row.
+
+    Fields are indexed [i, j] at (x_i, y_j) and drawn with x to the right, y up; the dashed square
+    is the inner edge of the PML.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sirenkit.io.run_dir import atomic_path
+
+    fig, axes = plt.subplots(len(rows), 4, figsize=(14, 3.4 * len(rows)), constrained_layout=True, squeeze=False)
+    extent = (-1, 1, -1, 1)
+    for r, (label, values) in enumerate(rows):
+        lim = max(float(np.nanpercentile(np.abs(values), 99.5)), 1e-12)
+        panels = [(values.real, "RdBu_r", -lim, lim, "real"), (values.imag, "RdBu_r", -lim, lim, "imaginary"),
+                  (np.abs(values), "magma", 0, lim, "magnitude")]
+        for ax, (image, cmap, vmin, vmax, title) in zip(axes[r], panels):
+            fig.colorbar(ax.imshow(image.T, origin="lower", extent=extent, cmap=cmap, vmin=vmin, vmax=vmax), ax=ax, shrink=0.8)
+            ax.set_title(f"{label}: {title}")
+        last = axes[r, 3]
+        if r == 0:
+            fig.colorbar(last.imshow(velocity.T, origin="lower", extent=extent, cmap="viridis"), ax=last, shrink=0.8)
+            last.set_title(velocity_label)
+        else:
+            last.set_axis_off()
+        inner = 1.0 - pml_width
+        for ax in axes[r, :3] if r else axes[r]:
+            ax.plot([-inner, inner, inner, -inner, -inner], [-inner, -inner, inner, inner, -inner], "k--", lw=0.6)
+            ax.set_xticks([])
+            ax.set_yticks([])
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=80, format="png")
+    plt.close(fig)
+    return path
+
+
+def evaluate_complex(field: nn.Module, coords: Tensor, chunk_size: int) -> np.ndarray:
+    """The field's complex values (channel pairs) at coords, chunked, no grad. Shape: (N, F) complex128."""
+    device = next(field.parameters()).device
+    out = []
+    with torch.no_grad():
+        for start in range(0, len(coords), chunk_size):
+            v = field(coords[start:start + chunk_size].to(device)).double().cpu().numpy()
+            pairs = v.shape[1] // 2  # an odd last channel (FWI's slowness) is not a field
+            out.append(v[:, 0:2 * pairs:2] + 1j * v[:, 1:2 * pairs:2])
+    return np.concatenate(out)
+
+
+def residual_on_grid(field: nn.Module, cfg: HelmholtzConfig, coords: Tensor, source: Tensor, slowness2: Tensor
+                     ) -> tuple[float, float]:
+    """Mean |residual + source| away from and on the source over fixed coords (chunked, no graph kept)."""
+    device = next(field.parameters()).device
+    sums, counts = [0.0, 0.0], [0, 0]
+    for start in range(0, len(coords), cfg.chunk_size):
+        part = slice(start, start + cfg.chunk_size)
+        c = coords[part].to(device)
+        with torch.no_grad():
+            jet = ops.jet(field, c, hessian_diagonal=True)
+        r = helmholtz_residual(jet, c, slowness2[part].to(device), cfg.wavenumber, cfg.pml_width, cfg.a0)
+        r = (r + source[part].to(device)).detach()  # fields without a forward-mode jet took autograd
+        on = (source[part] != 0).any(-1).to(device)
+        for k, mask in enumerate((~on, on)):
+            sums[k] += float(torch.view_as_real(r[mask]).abs().sum())
+            counts[k] += int(mask.sum()) * r.shape[1] * 2
+    return sums[0] / max(counts[0], 1), sums[1] / max(counts[1], 1)
+
+
+@dataclass
+class HelmholtzConfig:
+    """The medium, the source and the PML; sampling and evaluation sizes."""
+
+    positionals: ClassVar[tuple[str, ...]] = ()
+
+    velocity: str = "uniform"
+    """Wave speed: uniform (1), square (2 inside |x|,|y| < 0.3), circle (2 inside r < 0.1) as the reference, or FILE.npy
+    (an (n, n) map over [-1, 1]², velocity[i, j] at (x_i, y_j))."""
+    wavenumber: float = 20.0
+    """k = ω / c0 in units of the [-1, 1] domain (reference: 20, about 6 wavelengths across)."""
+    source: tuple[float, float] = (0.0, 0.0)
+    """X Y: position of the point source, inside the PML's inner square."""
+    pml_width: float = 0.5
+    """Width of the perfectly matched layer at each side of [-1, 1]² (reference 0.5); the metric excludes it."""
+    a0: float = 5.0
+    """PML strength: the stretch is 1 + i·a0·(depth/width)² (reference 5)."""
+    source_sigma: float = 0.01
+    """Standard deviation of the Gaussian source (reference: variance 1e-4)."""
+    source_samples: int = 100
+    """Points per step drawn in the disc of radius 5·source_sigma around the source (reference 100)."""
+    reference_size: int = 301
+    """Nodes per axis of the reference grid over [-1, 1]² (FD solve for non-uniform media; 301: 0.44 percent error vs Hankel);
+    the metric uses its nodes inside the PML's inner square."""
+    residual_size: int = 128
+    """Nodes per axis of the fixed grid over [-1, 1]² on which `evaluate` reports the mean residual."""
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+    """Points per forward pass when evaluating and exporting (bounds memory)."""
+    loss_weights: dict[str, float] = field(default_factory=lambda: {"residual_off": 1.0, "residual_on": 0.25})
+    """Weights of the mean |residual| away from the source and on it (g > 1e-5). The reference sums |r| and scales the
+    on-source sum by batch/1e3; as means that is on:off = (on-source points)/1e3, about 0.25 at 230² points."""
+
+    def __post_init__(self) -> None:
+        self.source = tuple(float(c) for c in self.source)  # type: ignore[assignment]
+        check_positive(self, "wavenumber", "a0", "source_sigma", "source_samples", "reference_size", "residual_size",
+                       "chunk_size")
+        if not 0.0 <= self.pml_width < 1.0:
+            raise ConfigError(f"pml_width={self.pml_width} must lie in [0, 1); use the reference 0.5.")
+        inner = 1.0 - self.pml_width
+        if len(self.source) != 2 or not all(abs(c) < inner for c in self.source):
+            raise ConfigError(f"source {self.source} lies outside the domain inside the PML (|x|, |y| < {inner:g}); "
+                              "pass --source X Y with both in that range, e.g. --source 0 0.")
+        if self.reference_size < 5:
+            raise ConfigError(f"reference_size={self.reference_size} is too coarse; pass e.g. --reference-size 301.")
+        unknown = set(self.loss_weights) - set(LOSS_TERMS)
+        if unknown:
+            raise ConfigError(f"loss_weights has unknown terms {sorted(unknown)}; the Helmholtz task has: {', '.join(LOSS_TERMS)}.")
+        if self.velocity not in BUILTIN_VELOCITIES and not self.velocity.endswith(".npy"):
+            raise ConfigError(f"velocity='{self.velocity}' is not valid; choose uniform, square, circle or a FILE.npy map.")
+
+
+class HelmholtzTask:
+    """Solve the Helmholtz equation of a point source with a PML; score against an independent solver.
+
+    Each step draws `batch_size` points (0: the reference's 230²): uniform in [-1, 1]², the last
+    `source_samples` of them in the disc of radius 5σ around the source. Loss terms (unweighted
+    means; weights in `HelmholtzConfig.loss_weights`): ``residual_off``, the mean |re|, |im| of the
+    residual where the source is 0, and ``residual_on`` where it is not; the residual's
+    derivatives come from `sirenkit.ops.jet` (forward mode for a Siren, autograd otherwise).
+
+    `evaluate` reports ``mse`` of the complex field (|Δre|² + |Δim|², halved: the mean over both
+    channels) against the reference on the reference grid's nodes inside the PML, excluding the
+    disc of radius 5σ around the source, ``relative_mse`` (mse / mean |reference|² · 2), and the mean
+    residuals on a fixed grid. Reference: exp(-k²σ²/2m)·(i/4)·H0¹(k r) (the analytic field of the
+    Gaussian source outside its support) for 'uniform', the finite-difference solve of
+    `sirenkit.physics` times the same factor otherwise.
+
+    Example:
+        >>> task = HelmholtzTask.from_config(HelmholtzConfig(reference_size=101))
+        >>> task.reference.shape
+        (2396,)
+    """
+
+    name = "helmholtz"
+    in_features = 2
+    out_features = 2
+    fit_defaults: ClassVar[dict[str, float | int | str]] = {
+        "steps": 1000, "lr": 1e-4, "lr_schedule": "cosine", "lr_final": 0.1, "batch_size": 4096, "eval_every": 250,
+        "log_every": 10, "save_every": 250}
+    """CLI start for a CPU (flags win): 4096 points, lr 1e-4. The paper's 7.9e-6 took 230² points, lr 2e-5, 50,000 steps on a GPU."""
+    cli_examples: ClassVar[tuple[str, ...]] = ("sirenkit helmholtz --steps 300 --out runs/helmholtz-uniform",
+                                               "sirenkit helmholtz --velocity square --source 0.2 -0.1 --steps 300")
+
+    def __init__(self, config: HelmholtzConfig | None = None, *, velocity_map: np.ndarray | None = None) -> None:
+        self.config = config = config or HelmholtzConfig()
+        self.loss_weights = dict(config.loss_weights)
+        self.device = torch.device("cpu")
+        self.source_xy = torch.tensor(config.source, dtype=torch.float32)
+        self._map = torch.from_numpy(velocity_map) if velocity_map is not None else None
+        n = config.reference_size
+        self.nodes = grid((n, n))
+        velocity_nodes = self.velocity_at(self.nodes.double()).reshape(n, n).numpy()
+        self.velocity_nodes = velocity_nodes
+        inner = 1.0 - config.pml_width
+        xy = self.nodes.double().numpy()
+        r = np.hypot(xy[:, 0] - config.source[0], xy[:, 1] - config.source[1])
+        self.eval_mask = (np.abs(xy).max(-1) <= inner + 1e-9) & (r >= 5.0 * config.source_sigma)
+        near_source = (r < 5.0 * config.source_sigma).reshape(n, n)
+        self.reference_full = np.where(near_source, np.nan, self._reference(velocity_nodes))  # neither solver holds there
+        self.reference = self.reference_full.ravel()[self.eval_mask]
+        m = self.residual_grid = grid((config.residual_size, config.residual_size))
+        self._residual_targets = (gaussian_source(m, self.source_xy, config.source_sigma)[:, None],
+                                  1.0 / self.velocity_at(m) ** 2)
+
+    @classmethod
+    def from_config(cls, config: HelmholtzConfig) -> HelmholtzTask:
+        builtin = config.velocity in BUILTIN_VELOCITIES
+        return cls(config, velocity_map=None if builtin else load_velocity(config.velocity))
+
+    def velocity_at(self, coords: Tensor) -> Tensor:
+        """Wave speed at coords (N, 2): the built-in model, or the map interpolated bilinearly."""
+        if self._map is None:
+            return velocity_model(self.config.velocity, coords)
+        return sample_map(self._map, coords)
+
+    def _reference(self, velocity_nodes: np.ndarray) -> np.ndarray:
+        cfg = self.config
+        n = cfg.reference_size
+        slowness2_source = 1.0 / float(self.velocity_at(self.source_xy[None].double())[0]) ** 2
+        smoothing = math.exp(-0.5 * cfg.wavenumber**2 * slowness2_source * cfg.source_sigma**2)
+        if cfg.velocity == "uniform":
+            field_values = hankel_point_source(self.nodes.double().numpy(), cfg.source, cfg.wavenumber)
+            return smoothing * field_values.reshape(n, n)
+        return smoothing * solve_helmholtz_fd(velocity_nodes, cfg.wavenumber, cfg.source, cfg.pml_width, cfg.a0)
+
+    def to(self, device: torch.device) -> HelmholtzTask:
+        self.device = device
+        return self
+
+    def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
+        n = batch_size if batch_size > 0 else 230 * 230
+        near = min(self.config.source_samples, n)
+        coords = torch.rand(n, 2, generator=generator) * 2.0 - 1.0
+        coords[n - near:] = near_source_points(near, self.source_xy, 5.0 * self.config.source_sigma, generator)
+        targets = {"source": gaussian_source(coords, self.source_xy, self.config.source_sigma)[:, None],
+                   "slowness2": 1.0 / self.velocity_at(coords) ** 2}
+        return Batch(coords.to(self.device), {k: v.to(self.device) for k, v in targets.items()})
+
+    def losses(self, field: nn.Module, batch: Batch) -> dict[str, Tensor]:
+        """Mean |re|, |im| of the residual plus source, away from the source and on it."""
+        cfg = self.config
+        jet = ops.jet(field, batch.coords, hessian_diagonal=True)
+        source = batch.targets["source"]
+        r = helmholtz_residual(jet, batch.coords, batch.targets["slowness2"], cfg.wavenumber, cfg.pml_width, cfg.a0) + source
+        on = source[:, 0] != 0
+        return {"residual_off": mean_abs(r[~on]), "residual_on": mean_abs(r[on])}
+
+    def predict(self, field: nn.Module) -> np.ndarray:
+        """The field on the reference grid over [-1, 1]², complex (n, n), [i, j] at (x_i, y_j)."""
+        n = self.config.reference_size
+        return evaluate_complex(field, self.nodes, self.config.chunk_size)[:, 0].reshape(n, n)
+
+    def evaluate(self, field: nn.Module) -> dict[str, float]:
+        pred = self.predict(field).ravel()[self.eval_mask]
+        mse = float(np.mean(np.abs(pred - self.reference) ** 2) / 2.0)
+        off, on = residual_on_grid(field, self.config, self.residual_grid, *self._residual_targets)
+        return {"mse": mse, "relative_mse": mse / float(np.mean(np.abs(self.reference) ** 2) / 2.0),
+                "residual_off": off, "residual_on": on}
+
+    def export(self, field: nn.Module, out_dir: Path) -> list[Path]:
+        """field.npy (complex (n, n) on the reference grid, [i, j] at (x_i, y_j)) and panels.png."""
+        from sirenkit.io.run_dir import atomic_path
+
+        pred = self.predict(field)
+        with atomic_path(out_dir / "field.npy") as tmp, open(tmp, "wb") as f:
+            np.save(f, pred)
+        rows = [("network", pred), ("reference", self.reference_full), ("error", pred - self.reference_full)]
+        panels = save_field_panels(out_dir / "panels.png", rows, self.velocity_nodes, self.config.pml_width)
+        return [out_dir / "field.npy", panels]
+
