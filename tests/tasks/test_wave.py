@@ -128,3 +128,6 @@ def test_cli_runs_and_writes_frames(tmp_path, capsys):
     assert "velocity=-2.0 must be > 0" in capsys.readouterr().err
     assert main(["wave", "--center", "0", "3", "--out", str(tmp_path / "bad")]) == 2
     assert "outside the domain" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["wave", "--help"])
+    assert exit_info.value.code == 0 and "--ramp-steps" in capsys.readouterr().out

@@ -63,7 +63,7 @@ class WaveConfig:
     frame_size: int = 256
     """Frames are scored on a frame_size^2 node grid over [-1, 1]^2 (reference: 256)."""
     fdtd_refine: int = 2
-    """Reference solution: FDTD on grids frame_size refined 2x and 4x this (Richardson-combined); 2 gives about 0.2% error."""
+    """Reference solution: FDTD on grids frame_size refined 2x and 4x this (Richardson-combined); 2 gives about 0.2 percent error."""
     chunk_size: int = DEFAULT_CHUNK_SIZE
     """Points per forward pass when evaluating and exporting (bounds memory)."""
     loss_weights: dict[str, float] = field(default_factory=lambda: {"initial": 1.0, "initial_velocity": 1.0, "residual": 1e-3})
