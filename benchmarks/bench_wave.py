@@ -82,6 +82,8 @@ def main() -> None:
     parser.add_argument("--hidden-features", type=int, default=128, help="SIREN width (reference: 512)")
     parser.add_argument("--points", type=int, default=4096, help="collocation points per step (reference: 115600)")
     parser.add_argument("--lr", type=float, default=1e-4, help="Adam learning rate, constant (reference: 2e-5)")
+    parser.add_argument("--residual-weight", type=float, default=WaveConfig().loss_weights["residual"],
+                        help="weight of the dimensionless residual term (task default)")
     parser.add_argument("--max-steps", type=int, default=5000)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "wave.json")
     parser.add_argument("--picture", type=Path, default=ROOT / "docs" / "wave_frames.png")
@@ -96,7 +98,8 @@ def main() -> None:
 
     per_step = seconds_per_step(probe, args.hidden_features, args.points)
     steps = max(10, min(args.max_steps, int(args.seconds / per_step)))
-    config = WaveConfig(points=args.points, ramp_steps=max(1, int(0.6 * steps)))
+    weights = WaveConfig().loss_weights | {"residual": args.residual_weight}
+    config = WaveConfig(points=args.points, ramp_steps=max(1, int(0.6 * steps)), loss_weights=weights)
     start = time.perf_counter()
     task = WaveTask(config)
     reference_seconds = time.perf_counter() - start
@@ -111,7 +114,7 @@ def main() -> None:
     zero = {f"mse_t{t:g}": float(np.mean(frame.astype(np.float64) ** 2)) for t, frame in zip(task.frame_times, task.reference)}
     report = {"versions": versions(), "threads": torch.get_num_threads(), "command": " ".join([sys.executable, *sys.argv]),
               "paper": PAPER, "budget_seconds": args.seconds, "hidden_features": args.hidden_features, "points": args.points,
-              "initial_points": config.initial_points, "lr": args.lr, "frame_times": list(task.frame_times),
+              "initial_points": config.initial_points, "lr": args.lr, "loss_weights": weights, "frame_times": list(task.frame_times),
               "reference_seconds": reference_seconds, "step_cost": cost, "zero_field_mse": zero,
               "run": {k: v for k, v in result.metrics.items() if not (isinstance(v, float) and math.isnan(v))},
               "history": result.history}
