@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
 from sirenkit.devices import tune_cpu_allocator
 from sirenkit.fields.siren import Siren
@@ -121,7 +122,8 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))
     args.picture.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(run_dir / "frames.png", args.picture)
+    with Image.open(run_dir / "frames.png") as picture:  # a 64-colour palette keeps the README's PNG small
+        picture.convert("RGB").quantize(colors=64).save(args.picture, optimize=True)
     shutil.rmtree(run_dir, ignore_errors=True)
     print(markdown(report))
     print(f"wrote {args.out} and {args.picture}")
