@@ -123,7 +123,7 @@ class WaveTask:
     """3 hidden layers of 128 (reference: 512; about 16x slower per point on a CPU)."""
     cli_examples: ClassVar[tuple[str, ...]] = (
         "sirenkit wave --steps 300 --points 2048 --frame-size 128 --out runs/wave-quick",
-        "sirenkit wave --steps 2000 --hidden-features 256 --out runs/wave",
+        "sirenkit wave --steps 300 --hidden-features 64 --points 1024 --initial-points 500 --out runs/wave-small",
     )
 
     def __init__(self, config: WaveConfig | None = None) -> None:
