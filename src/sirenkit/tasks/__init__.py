@@ -11,6 +11,7 @@ from sirenkit.tasks.image import ImageConfig, ImageTask
 from sirenkit.tasks.poisson import PoissonConfig, PoissonTask
 from sirenkit.tasks.sdf import SDFConfig, SDFTask
 from sirenkit.tasks.video import VideoConfig, VideoTask
+from sirenkit.tasks.wave import WaveConfig, WaveTask
 
 TASKS = {
     "image": (ImageTask, ImageConfig),
@@ -21,9 +22,10 @@ TASKS = {
     "sdf": (SDFTask, SDFConfig),
     "helmholtz": (HelmholtzTask, HelmholtzConfig),
     "helmholtz-inverse": (HelmholtzInverseTask, HelmholtzInverseConfig),
+    "wave": (WaveTask, WaveConfig),
 }
 """name -> (task class with ``from_config``, its config dataclass)."""
 
 __all__ = ["TASKS", "AudioConfig", "AudioTask", "Batch", "BlendConfig", "BlendTask", "HelmholtzConfig",
            "HelmholtzInverseConfig", "HelmholtzInverseTask", "HelmholtzTask", "ImageConfig", "ImageTask", "PoissonConfig",
-           "PoissonTask", "SDFConfig", "SDFTask", "Task", "VideoConfig", "VideoTask"]
+           "PoissonTask", "SDFConfig", "SDFTask", "Task", "VideoConfig", "VideoTask", "WaveConfig", "WaveTask"]
