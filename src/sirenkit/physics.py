@@ -1,4 +1,4 @@
-"""Reference solvers for the 2-D Helmholtz equation, used to score neural Helmholtz fits.
+"""Reference solvers for the 2-D Helmholtz and wave equations, used to score neural fits.
 
 Equation on [-1, 1]² with the reference's PML (a0 = 5, width 0.5):
     ∂x(A ∂x u) + ∂y(B ∂y u) + C·m·k²·u = -source,   m = 1 / velocity²,

@@ -104,8 +104,8 @@ class WaveTask:
     - ``initial_velocity``: (u_t(0, x) · L / (c A))² at the t = 0 points;
     - ``residual``: ((u_tt - c²Δu) · sigma / (c² A))² at every point.
 
-    Derivatives are `sirenkit.ops.gradient` then `ops.jacobian` of the gradient (the diagonal of
-    the Hessian): on a 2-core CPU within 10% of a forward Taylor-mode pass (measured at 3x256 and 3x512).
+    Derivatives come from one Taylor-mode pass, `sirenkit.ops.jet(hessian_diagonal=True)`; with
+    `--compile` a step takes about half the time (benchmarks/bench_compile.py).
 
     Example:
         >>> task = WaveTask(WaveConfig(frame_size=16, frame_times=(0.0, 0.1)))
@@ -178,12 +178,10 @@ class WaveTask:
 
     def residual(self, field: nn.Module, coords: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """u, its gradient (u_t, u_x, u_y) and the residual u_tt - c²(u_xx + u_yy) at coords (N, 3), all with graph."""
-        coords = coords.detach().requires_grad_()
-        u = field(coords)
-        grad = ops.gradient(u, coords)
-        second = torch.diagonal(ops.jacobian(grad, coords), dim1=-2, dim2=-1)  # (N, 3): u_tt, u_xx, u_yy
+        jet = ops.jet(field, coords, hessian_diagonal=True)
+        second = jet.hessian_diagonal[:, 0]  # (N, 3): u_tt, u_xx, u_yy
         residual = second[:, :1] - self.config.velocity**2 * (second[:, 1:2] + second[:, 2:3])
-        return u, grad, residual
+        return jet.value, jet.gradient, residual
 
     def losses(self, field: nn.Module, batch: Batch) -> dict[str, Tensor]:
         c = self.config
