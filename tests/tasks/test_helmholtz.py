@@ -171,6 +171,18 @@ def test_tiny_inverse_fit_fits_data_and_cli_exports(tmp_path, data_dir):
     assert (out / "velocity.png").is_file() and (out / "fields.png").is_file()
 
 
+def test_pretraining_holds_the_velocity_then_hands_over_to_the_receivers(data_dir):
+    """--pretrain-steps: the first steps pull m to the background and ignore the receivers; later steps do the opposite."""
+    task = HelmholtzInverseTask.from_config(HelmholtzInverseConfig(data=str(data_dir / "helmholtz" / "data_cylinder_5.mat"),
+                                                                   reference_size=41, pretrain_steps=2))
+    field = sk.Siren(2, 16, 1, 11)
+    generator = torch.Generator().manual_seed(0)
+    during = task.losses(field, task.sample(2, generator, batch_size=600))
+    after = task.losses(field, task.sample(3, generator, batch_size=600))
+    assert float(during["data"]) == 0.0 and float(during["background"]) > 1e-3
+    assert float(after["background"]) == 0.0 and float(after["data"]) > 1e-3
+
+
 @pytest.mark.parametrize("command", ["helmholtz", "helmholtz-inverse"])
 def test_help_pages_print(command, capsys):
     with pytest.raises(SystemExit) as exit_info:

@@ -40,7 +40,7 @@ from sirenkit.tasks.helmholtz import (
     save_field_panels,
 )
 
-LOSS_TERMS = ("residual_off", "residual_on", "data")
+LOSS_TERMS = ("residual_off", "residual_on", "data", "background")
 MAT_FIELDS = ("source", "receivers", "rec_val")
 DEFAULT_DATA = "helmholtz/data_cylinder_5.mat"
 
@@ -116,19 +116,24 @@ class HelmholtzInverseConfig:
     """Standard deviation of each Gaussian source (reference: variance 1e-4)."""
     source_samples: int = 100
     """Points per step near each source (reference 100)."""
+    pretrain_steps: int = 0
+    """First steps fit the fields with the velocity held at the background (term `background`, mean |m - 1|) and no
+    receiver term, as the reference's --pretrain run before FWI; 0 starts FWI at once."""
     reference_size: int = 201
     """Nodes per axis of the grid for the FD reference fields and the velocity metric."""
     chunk_size: int = DEFAULT_CHUNK_SIZE
     """Points per forward pass when evaluating and exporting (bounds memory)."""
-    loss_weights: dict[str, float] = field(default_factory=lambda: {"residual_off": 1.0, "residual_on": 0.14, "data": 30.0})
-    """Weights of the mean |residual| off and on the sources and the mean |field - data| at the receivers. The reference
-    sums them (on-source x batch/1e3, data x batch); as means over 115² points and 5 sources that is 1 : 0.14 : 30."""
+    loss_weights: dict[str, float] = field(
+        default_factory=lambda: {"residual_off": 1.0, "residual_on": 0.14, "data": 30.0, "background": 30.0})
+    """Weights of the mean |residual| off and on the sources, the mean |field - data| at the receivers and the
+    pretraining's mean |m - 1|. The reference sums them (on-source x batch/1e3, data and background x batch); as means
+    over 115² points and 5 sources that is 1 : 0.14 : 30 : 30."""
 
     def __post_init__(self) -> None:
         self.source_amplitude = tuple(float(c) for c in self.source_amplitude)  # type: ignore[assignment]
         check_positive(self, "wavenumber", "a0", "known_margin", "source_sigma", "source_samples", "reference_size",
                        "chunk_size")
-        check_positive(self, "true_radius", "true_velocity", allow_zero=True)
+        check_positive(self, "true_radius", "true_velocity", "pretrain_steps", allow_zero=True)
         if not 0.0 <= self.pml_width < 1.0:
             raise ConfigError(f"pml_width={self.pml_width} must lie in [0, 1); use the reference 0.5.")
         unknown = set(self.loss_weights) - set(LOSS_TERMS)
@@ -228,7 +233,8 @@ class HelmholtzInverseTask:
         near = [near_source_points(self.config.source_samples, s, 5.0 * self.config.source_sigma, generator) for s in self.sources]
         coords[n - n_near:] = torch.cat(near)
         g = torch.stack([gaussian_source(coords, s, self.config.source_sigma) for s in self.sources], -1)
-        return Batch(coords.to(self.device), {"source": g.to(self.device)})
+        pretrain = torch.tensor(float(step <= self.config.pretrain_steps))
+        return Batch(coords.to(self.device), {"source": g.to(self.device), "pretrain": pretrain.to(self.device)})
 
     def slowness2(self, out: Tensor, coords: Tensor) -> Tensor:
         """Squared slowness from the last channel: max(out, -0.999) + 1, and 1 beyond known_margin. Shape: (N,)."""
@@ -246,8 +252,10 @@ class HelmholtzInverseTask:
         on = batch.targets["source"] != 0
         n_rec = len(self.receivers)
         at_receivers = torch.complex(jet.value[:n_rec, 0:-1:2], jet.value[:n_rec, 1:-1:2])
+        pretrain = batch.targets["pretrain"]
         return {"residual_off": mean_abs(r[~on]), "residual_on": mean_abs(r[on]),
-                "data": mean_abs(at_receivers - self.measured.to(at_receivers.device))}
+                "data": (1 - pretrain) * mean_abs(at_receivers - self.measured.to(at_receivers.device)),
+                "background": pretrain * torch.mean(torch.abs(m - 1.0))}
 
     def predict(self, field: nn.Module) -> tuple[np.ndarray, np.ndarray]:
         """Fields (F, n, n) complex and velocity (n, n) on the reference grid, [.., i, j] at (x_i, y_j)."""
