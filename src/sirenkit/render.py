@@ -34,6 +34,19 @@ def _device_of(field: nn.Module) -> torch.device:
 
 
 @torch.no_grad()
+def evaluate_points(field: nn.Module, coords: Tensor, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Tensor:
+    """Field values at arbitrary coords (N, d), `chunk_size` at a time on the field's device; returned on the CPU.
+
+    Shape:
+        returns: (N, out_features)
+    """
+    if chunk_size < 1:
+        raise ConfigError(f"chunk_size={chunk_size} must be >= 1; pass e.g. --chunk-size {DEFAULT_CHUNK_SIZE}.")
+    device = _device_of(field)
+    return torch.cat([field(chunk.to(device)).cpu() for chunk in coords.split(chunk_size)])
+
+
+@torch.no_grad()
 def evaluate_grid(field: nn.Module, shape: Sequence[int], *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Tensor:
     """Field values on the grid `shape`, on the CPU.
 

@@ -25,7 +25,7 @@ from sirenkit import ops
 from sirenkit.config import check_positive
 from sirenkit.errors import ConfigError, DataError, ShapeError
 from sirenkit.physics import hankel_point_source, solve_helmholtz_fd
-from sirenkit.render import DEFAULT_CHUNK_SIZE
+from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_points
 from sirenkit.samplers import grid
 from sirenkit.tasks.base import Batch
 
@@ -184,14 +184,9 @@ def save_field_panels(path: Path, rows: list[tuple[str, np.ndarray]], velocity: 
 
 def evaluate_complex(field: nn.Module, coords: Tensor, chunk_size: int) -> np.ndarray:
     """The field's complex values (channel pairs) at coords, chunked, no grad. Shape: (N, F) complex128."""
-    device = next(field.parameters()).device
-    out = []
-    with torch.no_grad():
-        for start in range(0, len(coords), chunk_size):
-            v = field(coords[start:start + chunk_size].to(device)).double().cpu().numpy()
-            pairs = v.shape[1] // 2  # an odd last channel (FWI's slowness) is not a field
-            out.append(v[:, 0:2 * pairs:2] + 1j * v[:, 1:2 * pairs:2])
-    return np.concatenate(out)
+    v = evaluate_points(field, coords, chunk_size=chunk_size).double().numpy()
+    pairs = v.shape[1] // 2  # an odd last channel (FWI's slowness) is not a field
+    return v[:, 0:2 * pairs:2] + 1j * v[:, 1:2 * pairs:2]
 
 
 def residual_on_grid(field: nn.Module, cfg: HelmholtzConfig, coords: Tensor, source: Tensor, slowness2: Tensor

@@ -28,7 +28,7 @@ from sirenkit import ops
 from sirenkit.config import check_positive
 from sirenkit.errors import ConfigError, DataError
 from sirenkit.physics import solve_helmholtz_fd
-from sirenkit.render import DEFAULT_CHUNK_SIZE
+from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_points
 from sirenkit.samplers import grid
 from sirenkit.tasks.base import Batch
 from sirenkit.tasks.helmholtz import (
@@ -260,14 +260,8 @@ class HelmholtzInverseTask:
     def predict(self, field: nn.Module) -> tuple[np.ndarray, np.ndarray]:
         """Fields (F, n, n) complex and velocity (n, n) on the reference grid, [.., i, j] at (x_i, y_j)."""
         n = self.config.reference_size
-        device = next(field.parameters()).device
-        raw = []
-        with torch.no_grad():
-            for start in range(0, len(self.nodes), self.config.chunk_size):
-                c = self.nodes[start:start + self.config.chunk_size].to(device)
-                out = field(c)
-                raw.append(torch.cat([out[:, :-1], self.slowness2(out, c)[:, None]], -1).double().cpu())
-        values = torch.cat(raw).numpy()
+        out = evaluate_points(field, self.nodes, chunk_size=self.config.chunk_size)
+        values = torch.cat([out[:, :-1], self.slowness2(out, self.nodes)[:, None]], -1).double().numpy()
         fields = (values[:, 0:-1:2] + 1j * values[:, 1:-1:2]).T.reshape(-1, n, n)
         return fields, (1.0 / np.sqrt(values[:, -1])).reshape(n, n)
 

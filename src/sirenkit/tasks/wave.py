@@ -22,7 +22,7 @@ from sirenkit import ops
 from sirenkit.config import check_positive
 from sirenkit.errors import ConfigError
 from sirenkit.physics import gaussian_pulse, solve_wave_fdtd
-from sirenkit.render import DEFAULT_CHUNK_SIZE
+from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_points
 from sirenkit.tasks.base import Batch
 
 LOSS_TERMS = ("initial", "initial_velocity", "residual")
@@ -197,14 +197,13 @@ class WaveTask:
     @torch.no_grad()
     def frames(self, field: nn.Module) -> np.ndarray:
         """The field at `frame_times` on the frame_size² node grid: (frames, frame_size, frame_size) float32."""
-        device = next(field.parameters()).device
-        nodes = torch.from_numpy(self.nodes).float().to(device)
+        nodes = torch.from_numpy(self.nodes).float()
         xy = torch.stack(torch.meshgrid(nodes, nodes, indexing="ij"), dim=-1).reshape(-1, 2)
         out = []
         for t in self.frame_times:
-            coords = torch.cat([torch.full((len(xy), 1), t, device=device), xy], dim=1)
-            values = torch.cat([field(chunk) for chunk in coords.split(self.config.chunk_size)])
-            out.append(values.reshape(len(nodes), len(nodes)).float().cpu().numpy())
+            coords = torch.cat([torch.full((len(xy), 1), t), xy], dim=1)
+            values = evaluate_points(field, coords, chunk_size=self.config.chunk_size)
+            out.append(values.reshape(len(nodes), len(nodes)).float().numpy())
         return np.stack(out)
 
     def evaluate(self, field: nn.Module) -> dict[str, float]:
