@@ -59,7 +59,7 @@ def test_sample_window_grows_and_initial_points_carry_the_pulse():
     disc = late[64:80, 1:]
     assert disc.norm(dim=-1).max() <= 500 * config.sigma + 1e-6  # the reference's source disc, radius 0.25
     target = task.sample(7, generator).targets["initial"]
-    assert target.max() <= config.amplitude and target.max() > 0.1 * config.amplitude
+    assert target.max() <= 1.0 and target.max() > 0.1  # u0 / A: the network works in units of the pulse's peak
 
 
 def test_reference_frames_follow_the_exact_pulse():
@@ -74,7 +74,7 @@ def test_reference_frames_follow_the_exact_pulse():
 def test_fit_lowers_loss_and_frame_mse():
     # a wider pulse (sigma 5e-3) that a tiny SIREN can follow in 150 steps
     config = WaveConfig(sigma=5e-3, frame_size=32, frame_times=(0.0, 0.1, 0.2), points=256, initial_points=128, ramp_steps=100,
-                        t_max=0.25, loss_weights={"initial": 1.0, "initial_velocity": 1.0, "residual": 1e-2})
+                        t_max=0.25, loss_weights={"initial": 1.0, "initial_velocity": 1.0, "residual": 1.0})
     task = WaveTask(config)
     torch.manual_seed(0)
     field = Siren(3, 32, 2, 1, first_omega_0=10.0)
@@ -84,12 +84,11 @@ def test_fit_lowers_loss_and_frame_mse():
     result = fit(field, task, steps=150, lr=1e-3, eval_every=150, device="cpu")
     after = {k: float(v.detach()) for k, v in task.losses(field, batch).items()}
     total = lambda terms: sum(config.loss_weights[k] * v for k, v in terms.items())  # noqa: E731
-    # measured (CPU, seed 0): weighted loss 2.199 -> 0.0047; frame mse 7.9e-4 -> 3.7e-6; relative mse 1094 -> 5.4.
-    # A relative mse above 1 is worse than a zero field: 150 steps fit the pulse but leave a background wave
-    # (see README); the floors check that training moves the field towards the FDTD solution.
-    assert total(after) < 0.01 * total(before)
-    assert result.metrics["mse"] < 1e-5 < 1e-4 < mse_before
-    assert result.metrics["relative_mse"] < 10.0
+    # measured (CPU, seed 0): weighted loss 3.0e-3 -> 5.8e-4; frame mse 1.04e-6 -> 2.6e-7; relative mse 1.20 -> 0.32
+    # (below 1: better than a field that is zero everywhere).
+    assert total(after) < 0.3 * total(before)
+    assert result.metrics["mse"] < 4e-7 < 1e-6 < mse_before
+    assert result.metrics["relative_mse"] < 0.5
     assert set(result.metrics) >= {"mse_t0", "mse_t0.1", "mse_t0.2", "mse"}
 
 
