@@ -1,6 +1,6 @@
 """Physics benchmark: Helmholtz (a point source in a uniform medium, SIREN vs tanh), FWI and the wave equation.
 
-Runs, each with a stated budget so that the script takes about 17 minutes on a 2-core CPU:
+Runs, each with a stated budget so that the script takes about 20 minutes on a 2-core CPU:
 - helmholtz: `HelmholtzTask` (uniform, k = 20, source at 0, PML a0 = 5 width 0.5) with the paper's
   3x256 SIREN, then the tanh MLP of the same size through the same code (FieldConfig activation);
   each gets the same training-time budget (steps = budget / seconds per step, measured on a few
@@ -11,7 +11,7 @@ Runs, each with a stated budget so that the script takes about 17 minutes on a 2
   with 11 outputs, the first 40 % of the steps pretraining (velocity held at the background);
   velocity error against the true cylinder (r 0.1, velocity 2) and field MSE against FD solves
   with the true model.
-- wave: `WaveTask` defaults (the reference's pulse, 3x128 SIREN, 4096 + 2000 points per step), the
+- wave: `WaveTask` defaults (the reference's pulse, 3x128 SIREN then tanh, 4096 + 2000 points per step), the
   time window growing over the first 60 % of the steps; MSE per frame (t = 0, 0.05, 0.1, 0.15,
   0.25, 256² nodes) against the FDTD reference, next to a field that is zero everywhere. Also the
   seconds per step of the reference's size (3x512, 340² + 2000 points), extrapolated linearly in
@@ -91,20 +91,25 @@ def run(name: str, field_config: sk.FieldConfig, task, *, batch_size: int, lr: f
 
 
 def run_wave(args: argparse.Namespace, out: Path) -> dict:
-    """The wave run at the task's defaults, its zero-field MSEs, and the reference size's cost per step."""
+    """The wave runs at the task's defaults (SIREN, then tanh unless skipped), the zero field's MSEs, and the reference size's
+    cost per step."""
     task = WaveTask(WaveConfig())
     points = task.config.points + 2 * task.config.initial_points
     big = sk.FieldConfig(in_features=3, out_features=1, hidden_features=512)
     per_step_512 = seconds_per_step(big, task, task.config.points, args.lr, args.probe_steps, args.compile)
-    field_config = sk.FieldConfig(in_features=3, out_features=1, hidden_features=WaveTask.field_defaults["hidden_features"])
-    result = run("wave", field_config, task, batch_size=task.config.points, lr=args.lr, budget_s=args.wave_budget_s,
-                 probe_steps=args.probe_steps, out=out, compile=args.compile)
-    shutil.copy(out / "frames.png", args.pictures / "wave_frames.png")
-    zero = {f"mse_t{t:g}": float((frame.astype("float64") ** 2).mean()) for t, frame in zip(task.frame_times, task.reference)}
-    cost = {"measured_s_per_step": per_step_512, "measured_points": points,
-            "extrapolated_s_per_step": per_step_512 * WAVE_REFERENCE_POINTS / points}
-    return result | {"frame_times": list(task.frame_times), "initial_points": task.config.initial_points, "zero_field_mse": zero,
-                     "reference_step_cost": cost}
+    report = {"frame_times": list(task.frame_times), "initial_points": task.config.initial_points,
+              "zero_field_mse": {f"mse_t{t:g}": float((frame.astype("float64") ** 2).mean())
+                                 for t, frame in zip(task.frame_times, task.reference)},
+              "reference_step_cost": {"measured_s_per_step": per_step_512, "measured_points": points,
+                                      "extrapolated_s_per_step": per_step_512 * WAVE_REFERENCE_POINTS / points}}
+    for activation in ("sine",) if args.skip_tanh else ("sine", "tanh"):
+        name = "siren" if activation == "sine" else activation
+        field_config = sk.FieldConfig(in_features=3, out_features=1, activation=activation,
+                                      hidden_features=WaveTask.field_defaults["hidden_features"])
+        report[name] = run(f"wave {name}", field_config, task, batch_size=task.config.points, lr=args.lr,
+                           budget_s=args.wave_budget_s, probe_steps=args.probe_steps, out=out / name, compile=args.compile)
+        shutil.copy(out / name / "frames.png", args.pictures / f"wave_frames_{name}.png")
+    return report
 
 
 def markdown(report: dict) -> str:
@@ -118,27 +123,37 @@ def markdown(report: dict) -> str:
                         f"{r['seconds_per_step']:.3f} | {r['mse']:.3g} | {r['relative_mse']:.3g} | {paper:.2g} (50k steps, 230²) |")
     f = report.get("fwi")
     if f:
-        rows += ["", "| run | steps (pretraining) | points/step | train s | velocity MAE (start) | velocity RMSE | field MSE "
-                 "| relative MSE | "
-                 "receiver misfit (true model) | paper field MSE |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        rows += ["", "| run | steps (pretraining) | points/step | train s | velocity MAE (start) | velocity RMSE "
+                 "| velocity contrast (true) | field MSE | relative MSE | receiver misfit (true model) | paper field MSE |",
+                 "| --- " * 11 + "|",
                  f"| FWI cylinder, siren 3x256 | {f['steps']} ({f['pretrain_steps']}) | {f['batch_size']} | {f['train_seconds']:.0f} | "
-                 f"{f['velocity_mae']:.4f} ({f['velocity_mae_start']:.4f}) | {f['velocity_rmse']:.4f} | {f['mse']:.3g} | "
+                 f"{f['velocity_mae']:.4f} ({f['velocity_mae_start']:.4f}) | {f['velocity_rmse']:.4f} | "
+                 f"{f['velocity_contrast']:.3f} ({f['velocity_contrast_true']:.0f}) | {f['mse']:.3g} | "
                  f"{f['relative_mse']:.3g} | {f['data_misfit']:.3f} ({f['data_misfit_true_model']:.3f}) | "
                  f"{PAPER['fwi_field_mse_siren']:.2g} (80k steps, 115²) |"]
     w = report.get("wave")
     if w:
-        lo, hi = PAPER["wave_mse_siren"]
-        rows += ["", f"Wave, siren 3x{w['hidden_features']}: {w['steps']} steps of {w['batch_size']} + {2 * w['initial_points']} points, "
-                 f"{w['train_seconds']:.0f} s ({w['seconds_per_step']:.3f} s/step). Paper mean MSE {lo:g} - {hi:g} (3x512, 100k steps).",
-                 "", "| frame t | SIREN MSE | zero-field MSE | relative MSE |", "| --- | --- | --- | --- |"]
+        models = [name for name in ("siren", "tanh") if name in w]
+        rows += ["", "| frame t | " + " | ".join(f"{name} MSE | {name} relative MSE" for name in models) + " | zero-field MSE |",
+                 "| --- " * (2 * len(models) + 2) + "|"]
         for t in w["frame_times"]:
             key = f"mse_t{t:g}"
-            rows.append(f"| {t:g} | {w[key]:.3g} | {w['zero_field_mse'][key]:.3g} | {w[key] / w['zero_field_mse'][key]:.3g} |")
+            zero = w["zero_field_mse"][key]
+            rows.append(f"| {t:g} | " + " | ".join(f"{w[n][key]:.3g} | {w[n][key] / zero:.3g}" for n in models) + f" | {zero:.3g} |")
         zero = sum(w["zero_field_mse"].values()) / len(w["zero_field_mse"])
+        rows.append("| **mean** | " + " | ".join(f"**{w[n]['mse']:.3g}** | **{w[n]['relative_mse']:.3g}**" for n in models)
+                    + f" | {zero:.3g} |")
+        rows.append("")
+        for n in models:
+            r = w[n]
+            rows.append(f"Wave, {n} 3x{r['hidden_features']}: {r['steps']} steps of {r['batch_size']} + {2 * w['initial_points']} "
+                        f"points, {r['train_seconds']:.0f} s ({r['seconds_per_step']:.3f} s/step).")
+        lo, hi = PAPER["wave_mse_siren"]
+        tlo, thi = PAPER["wave_mse_tanh"]
         cost = w["reference_step_cost"]
-        rows += [f"| **mean** | **{w['mse']:.3g}** | {zero:.3g} | {w['relative_mse']:.3g} |", "",
-                 f"Reference size (3x512, {WAVE_REFERENCE_POINTS} points): {cost['extrapolated_s_per_step']:.1f} s/step, extrapolated "
-                 f"from {cost['measured_s_per_step']:.3f} s at {cost['measured_points']} points; 100k steps would take "
+        rows += [f"Paper mean MSE: SIREN {lo:g} - {hi:g}, tanh {tlo:g} - {thi:g} (3x512, 100k steps of {WAVE_REFERENCE_POINTS} "
+                 f"points). Reference size here: {cost['extrapolated_s_per_step']:.1f} s/step, extrapolated from "
+                 f"{cost['measured_s_per_step']:.3f} s at {cost['measured_points']} points; 100k steps would take "
                  f"{cost['extrapolated_s_per_step'] * 1e5 / 86400:.0f} days here."]
     return "\n".join(rows)
 

@@ -167,6 +167,7 @@ def test_tiny_inverse_fit_fits_data_and_cli_exports(tmp_path, data_dir):
     # (mae 0.32 vs 0.03 for the uniform start), so the receiver fit is what is checked
     assert metrics["data_misfit"] <= 0.7
     assert metrics["mse"] <= 0.01
+    assert metrics["velocity_contrast_true"] == pytest.approx(1.0)  # the cylinder: velocity 2 in a background of 1
     assert np.load(out / "field.npy").shape == (5, 61, 61)
     assert np.load(out / "velocity.npy").shape == (61, 61)
     assert (out / "velocity.png").is_file() and (out / "fields.png").is_file()

@@ -162,7 +162,8 @@ class HelmholtzInverseTask:
 
     `evaluate` reports the velocity error (``velocity_mae``, ``velocity_rmse``; and ``velocity_mae_start``
     of the uniform starting model) against the true cylinder on the reference grid inside the PML,
-    ``mse`` of every field against the FD solve with the true model (inside the PML, outside the
+    ``velocity_contrast``, the mean fitted velocity inside the true anomaly minus that around it
+    (``velocity_contrast_true``: 1 for the cylinder; near 0: the anomaly does not show), ``mse`` of every field against the FD solve with the true model (inside the PML, outside the
     source discs), and ``data_misfit``, the relative L2 misfit at the receivers (next to
     ``data_misfit_true_model``, that of the true model's FD fields: the floor).
     """
@@ -275,8 +276,12 @@ class HelmholtzInverseTask:
         mse = float(np.mean(np.abs(fields[:, self.field_mask] - self.reference[:, self.field_mask]) ** 2) / 2.0)
         at_receivers = self.config.field_scale * evaluate_complex(field, self.receivers, self.config.chunk_size)[:, : self.n_sources]
         misfit = np.linalg.norm(at_receivers - self.data.values) / np.linalg.norm(self.data.values)
+        anomaly = self.true_velocity[self.inside] != 1.0
+        contrast = float(velocity[self.inside][anomaly].mean() - velocity[self.inside][~anomaly].mean())
         return {"velocity_mae": float(np.mean(np.abs(error))), "velocity_rmse": float(np.sqrt(np.mean(error**2))),
-                "velocity_mae_start": float(np.mean(np.abs(1.0 - truth))), "mse": mse,
+                "velocity_mae_start": float(np.mean(np.abs(1.0 - truth))),
+                "velocity_contrast": contrast, "velocity_contrast_true": float(truth[anomaly].mean() - truth[~anomaly].mean()),
+                "mse": mse,
                 "relative_mse": mse / float(np.nanmean(np.abs(self.reference[:, self.field_mask]) ** 2) / 2.0),
                 "data_misfit": float(misfit), "data_misfit_true_model": self.true_model_misfit}
 
