@@ -174,7 +174,8 @@ def main() -> None:
     tune_cpu_allocator()
     data = Path(os.environ.get("SIRENKIT_DATA", ROOT / ".." / "shared" / "data")) / "helmholtz" / "data_cylinder_5.mat"
     report = {"versions": versions(), "threads": torch.get_num_threads(), "paper": PAPER,
-              "budget": {"helmholtz_s": args.budget_s, "fwi_s": args.fwi_budget_s, "wave_s": args.wave_budget_s, "batch_size": args.batch_size, "lr": args.lr},
+              "budget": {"helmholtz_s": args.budget_s, "fwi_s": args.fwi_budget_s, "wave_s": args.wave_budget_s,
+                         "batch_size": args.batch_size, "lr": args.lr},
               "command": " ".join(["python", "benchmarks/bench_physics.py", *sys.argv[1:]]), "helmholtz": {}}
     args.pictures.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()

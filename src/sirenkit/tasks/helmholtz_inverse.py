@@ -163,9 +163,10 @@ class HelmholtzInverseTask:
     `evaluate` reports the velocity error (``velocity_mae``, ``velocity_rmse``; and ``velocity_mae_start``
     of the uniform starting model) against the true cylinder on the reference grid inside the PML,
     ``velocity_contrast``, the mean fitted velocity inside the true anomaly minus that around it
-    (``velocity_contrast_true``: 1 for the cylinder; near 0: the anomaly does not show), ``mse`` of every field against the FD solve with the true model (inside the PML, outside the
-    source discs), and ``data_misfit``, the relative L2 misfit at the receivers (next to
-    ``data_misfit_true_model``, that of the true model's FD fields: the floor).
+    (``velocity_contrast_true``: 1 for the cylinder; near 0: the anomaly does not show), ``mse`` of
+    every field against the FD solve with the true model (inside the PML, outside the source discs),
+    and ``data_misfit``, the relative L2 misfit at the receivers (next to ``data_misfit_true_model``, that of
+    the true model's FD fields: the floor).
     """
 
     name = "helmholtz-inverse"
