@@ -176,7 +176,7 @@ class HelmholtzInverseTask:
         "log_every": 10, "save_every": 250}
     """CLI start for a CPU (flags win). The reference: 115² points, lr 2e-5, 80,000 steps on a GPU."""
     cli_examples: ClassVar[tuple[str, ...]] = (
-        "sirenkit helmholtz-inverse --steps 300 --out runs/fwi",
+        "sirenkit helmholtz-inverse --steps 3000 --pretrain-steps 1000 --compile --out runs/fwi",
         "sirenkit helmholtz-inverse --data $SIRENKIT_DATA/helmholtz/data_cylinder_5.mat --steps 300 --batch-size 2048")
 
     def __init__(self, data: ReceiverData, config: HelmholtzInverseConfig | None = None) -> None:
