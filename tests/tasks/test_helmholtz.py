@@ -64,6 +64,28 @@ def test_tiny_helmholtz_fit_reduces_residual_and_error():
     assert end["mse"] <= 0.01 * start["mse"] and end["relative_mse"] <= 0.9
 
 
+class Scaled(nn.Module):
+    """A field times a constant: what a network with field_scale s stands for when field_scale is 1."""
+
+    def __init__(self, field: nn.Module, scale: float) -> None:
+        super().__init__()
+        self.field, self.scale = field, scale
+
+    def forward(self, coords: torch.Tensor) -> torch.Tensor:
+        return self.scale * self.field(coords)
+
+
+def test_field_scale_changes_the_parametrisation_only():
+    """Φ with field_scale 10 has the losses and the field of 10·Φ with field_scale 1 (forward-mode jet vs autograd)."""
+    scaled, plain = (HelmholtzTask(HelmholtzConfig(reference_size=41, residual_size=16, field_scale=s)) for s in (10.0, 1.0))
+    field = sk.Siren(2, 32, 2, 2)
+    batch = scaled.sample(0, torch.Generator().manual_seed(0), batch_size=256)
+    ours, theirs = scaled.losses(field, batch), plain.losses(Scaled(field, 10.0), batch)
+    for name in ours:
+        torch.testing.assert_close(ours[name], theirs[name], rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(scaled.predict(field), plain.predict(Scaled(field, 10.0)), rtol=1e-5, atol=1e-7)
+
+
 def test_reference_is_the_hankel_field_and_fd_agrees():
     """'uniform' uses the analytic field; the FD reference (via a constant velocity file) agrees within 2% (relative MSE)."""
     uniform = HelmholtzTask(HelmholtzConfig(reference_size=201))

@@ -62,6 +62,24 @@ def test_sample_window_grows_and_initial_points_carry_the_pulse():
     assert target.max() <= 1.0 and target.max() > 0.1  # u0 / A: the network works in units of the pulse's peak
 
 
+def test_network_works_in_units_of_the_peak():
+    """The network outputs u / A: a field of u0 / A scores a zero frame MSE at t = 0, and frames come back in units of u."""
+    config = WaveConfig(frame_size=33, frame_times=(0.0,), amplitude=0.02)
+    task = WaveTask(config)
+
+    class InitialOverPeak(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inverse_peak = nn.Parameter(torch.tensor(1.0 / config.amplitude))
+
+        def forward(self, coords: torch.Tensor) -> torch.Tensor:
+            u0 = torch.from_numpy(task.initial_displacement(coords[:, 1:].double().numpy())).float()
+            return self.inverse_peak * u0[:, None]
+
+    np.testing.assert_allclose(task.frames(InitialOverPeak())[0], task.reference[0], atol=1e-6 * config.amplitude)
+    assert task.evaluate(InitialOverPeak())["mse_t0"] < 1e-12
+
+
 def test_reference_frames_follow_the_exact_pulse():
     from sirenkit.physics import gaussian_pulse_exact
 
