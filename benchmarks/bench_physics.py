@@ -58,9 +58,9 @@ WAVE_REFERENCE_POINTS = 340**2 + 2000
 
 
 def copy_picture(source: Path, target: Path) -> None:
-    """Copy a run's PNG into docs/ as a 128-colour palette image (about 5x smaller; the README carries several)."""
+    """Copy a run's PNG into docs/ as a 256-colour palette image (about 3x smaller; the README carries several)."""
     with Image.open(source) as picture:
-        picture.convert("RGB").quantize(colors=128).save(target, optimize=True)
+        picture.convert("RGB").quantize(colors=256).save(target, optimize=True)
 
 
 def seconds_per_step(field_config: sk.FieldConfig, task, batch_size: int, lr: float, probe_steps: int, compile: bool) -> float:
