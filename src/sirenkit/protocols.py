@@ -1,0 +1,101 @@
+"""The contract between a task and the rest of sirenkit: the `Task` protocol and its registry entry.
+
+`fit`, the CLI and the run folder know a modality only through what is declared here. Optional
+capabilities (``shard``, ``render``, ``shape``) are looked up in exactly one place, `capability`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import torch
+from torch import Tensor, nn
+
+from sirenkit.errors import ConfigError, did_you_mean
+
+
+@dataclass
+class Batch:
+    """The coordinates of one training step and the targets the loss terms need."""
+
+    coords: Tensor
+    targets: dict[str, Tensor] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Task(Protocol):
+    """What every task implements; `fit` knows nothing else about a modality.
+
+    ``name`` is the registry key, ``config`` the task's dataclass (saved in config.json) and
+    ``loss_weights`` the complete weight of every term `losses` returns (see `merge_loss_weights`).
+    `losses` returns unweighted means; `fit` multiplies, sums and logs them.
+    ``batch_size`` is the number of training points of one step; 0 means the task's full set.
+    """
+
+    name: str
+    config: Any
+    in_features: int
+    out_features: int
+    loss_weights: dict[str, float]
+
+    def to(self, device: torch.device) -> Task: ...
+
+    def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch: ...
+
+    def losses(self, field: nn.Module, batch: Batch) -> dict[str, Tensor]: ...
+
+    def evaluate(self, field: nn.Module) -> dict[str, float]: ...
+
+    def export(self, field: nn.Module, out_dir: Path) -> list[Path]: ...
+
+
+CAPABILITIES = ("shard", "render", "shape")
+"""Optional members: ``shard(rank, world) -> Task`` (this rank's part, for DDP), ``render(field, run, **options)
+-> list[Path]`` (what `sirenkit render` writes), ``shape`` (the sampling grid, e.g. an image's (H, W))."""
+
+
+def capability(task: object, name: str) -> Any | None:
+    """The task's optional member `name` (one of CAPABILITIES), or None when it does not offer it."""
+    if name not in CAPABILITIES:
+        raise ValueError(f"unknown capability '{name}'; known: {', '.join(CAPABILITIES)}")
+    return getattr(task, name, None)
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A task's registry entry: its class, its config and its presets, as plain data.
+
+    The presets are applied identically by the CLI and the Python API: FieldConfig and FitConfig
+    values that differ from the global defaults for this task (e.g. audio ``first_omega_0`` 3000).
+    """
+
+    name: str
+    task: type
+    """The task class; ``task.from_config(config)`` builds it."""
+    config: type
+    """The task's config dataclass."""
+    field_presets: Mapping[str, Any] = field(default_factory=dict)
+    fit_presets: Mapping[str, Any] = field(default_factory=dict)
+    cli_examples: tuple[str, ...] = ()
+    """Two commands that run on a laptop CPU in about a minute, shown at the end of --help."""
+    positionals: tuple[str, ...] | None = None
+    """Config fields taken as positional CLI arguments; None means the config's first field."""
+
+
+def merge_loss_weights(defaults: Mapping[str, float], given: Mapping[str, float] | None, *, task: str) -> dict[str, float]:
+    """The task's default weights with the user's on top; unknown, negative and non-finite weights are refused.
+
+    A partial `given` keeps the defaults of the terms it does not name (never an implicit 1.0).
+    """
+    given = dict(given or {})
+    for name, value in given.items():
+        if name not in defaults:
+            raise ConfigError(f"loss weight '{name}' is not a term of the {task} task{did_you_mean(name, list(defaults))}; "
+                              f"its terms are: {', '.join(defaults)}.")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise ConfigError(f"loss weight {name}={value!r} must be a finite number >= 0, e.g. {name}={defaults[name]:g}.")
+    return {name: float(given.get(name, weight)) for name, weight in defaults.items()}
