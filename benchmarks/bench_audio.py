@@ -38,7 +38,7 @@ def data_dir() -> Path:
 
 def run(task: AudioTask, model: str, args: argparse.Namespace, picture: Path | None) -> dict:
     if model == "sine":
-        config = sk.FieldConfig(**AudioTask.field_defaults)
+        config = sk.FieldConfig(**AudioTask.field_presets)
     else:  # relu+positional
         config = sk.FieldConfig(activation="relu", encoding="positional", encoding_frequencies=nyquist_frequencies(len(task.samples)))
     config = field_config_for(config, task)

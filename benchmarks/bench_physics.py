@@ -111,7 +111,7 @@ def run_wave(args: argparse.Namespace, out: Path) -> dict:
     for activation in ("sine",) if args.skip_tanh else ("sine", "tanh"):
         name = "siren" if activation == "sine" else activation
         field_config = sk.FieldConfig(in_features=3, out_features=1, activation=activation,
-                                      hidden_features=WaveTask.field_defaults["hidden_features"])
+                                      hidden_features=WaveTask.field_presets["hidden_features"])
         report[name] = run(f"wave {name}", field_config, task, batch_size=task.config.points, lr=args.lr,
                            budget_s=args.wave_budget_s, probe_steps=args.probe_steps, out=out / name, compile=args.compile)
         copy_picture(out / name / "frames.png", args.pictures / f"wave_frames_{name}.png")

@@ -77,11 +77,11 @@ def markdown(rows: list[dict], resolution: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=SDFTask.fit_defaults["steps"])
+    parser.add_argument("--steps", type=int, default=SDFTask.fit_presets["steps"])
     parser.add_argument("--max-seconds", type=float, default=540.0, help="training time budget per fit")
-    parser.add_argument("--batch-size", type=int, default=SDFTask.fit_defaults["batch_size"],
+    parser.add_argument("--batch-size", type=int, default=SDFTask.fit_presets["batch_size"],
                         help="surface points per step (+ as many uniform)")
-    parser.add_argument("--lr", type=float, default=SDFTask.fit_defaults["lr"])
+    parser.add_argument("--lr", type=float, default=SDFTask.fit_presets["lr"])
     parser.add_argument("--resolution", type=int, default=256)
     parser.add_argument("--first-omega-0", type=float, default=30.0)
     parser.add_argument("--scan", action="store_true", help="also fit the raw scan bunny_scan000.ply")
@@ -92,7 +92,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(min(torch.get_num_threads(), os.cpu_count() or 1))
 
-    fit = sk.FitConfig(**{**SDFTask.fit_defaults, "steps": args.steps, "max_seconds": args.max_seconds,
+    fit = sk.FitConfig(**{**SDFTask.fit_presets, "steps": args.steps, "max_seconds": args.max_seconds,
                           "batch_size": args.batch_size, "lr": args.lr, "device": "cpu"})
     field_config = sk.FieldConfig(in_features=3, out_features=1, first_omega_0=args.first_omega_0)
     rows = []

@@ -6,6 +6,7 @@ capabilities (``shard``, ``render``, ``shape``) are looked up in exactly one pla
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -67,10 +68,11 @@ def capability(task: object, name: str) -> Any | None:
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """A task's registry entry: its class, its config and its presets, as plain data.
+    """A task's registry entry (``sirenkit.tasks.TASKS[name]``): its class and its config dataclass.
 
-    The presets are applied identically by the CLI and the Python API: FieldConfig and FitConfig
-    values that differ from the global defaults for this task (e.g. audio ``first_omega_0`` 3000).
+    The presets are plain data on the task class, next to the task (``field_presets``,
+    ``fit_presets``: FieldConfig and FitConfig values that differ from the global defaults for this
+    task, e.g. audio ``first_omega_0`` 3000), read here and applied identically by the CLI and the API.
     """
 
     name: str
@@ -78,12 +80,31 @@ class TaskSpec:
     """The task class; ``task.from_config(config)`` builds it."""
     config: type
     """The task's config dataclass."""
-    field_presets: Mapping[str, Any] = field(default_factory=dict)
-    fit_presets: Mapping[str, Any] = field(default_factory=dict)
-    cli_examples: tuple[str, ...] = ()
-    """Two commands that run on a laptop CPU in about a minute, shown at the end of --help."""
-    positionals: tuple[str, ...] | None = None
-    """Config fields taken as positional CLI arguments; None means the config's first field."""
+
+    @property
+    def field_presets(self) -> dict[str, Any]:
+        return presets(self.task)[0]
+
+    @property
+    def fit_presets(self) -> dict[str, Any]:
+        return presets(self.task)[1]
+
+    @property
+    def cli_examples(self) -> tuple[str, ...]:
+        """Two commands that run on a laptop CPU in about a minute, shown at the end of --help."""
+        return tuple(getattr(self.task, "cli_examples", ()))
+
+    @property
+    def positionals(self) -> tuple[str, ...]:
+        """Config fields taken as positional CLI arguments (default: the config's first field)."""
+        default = (dataclasses.fields(self.config)[0].name,)
+        return tuple(getattr(self.config, "positionals", default))
+
+
+def presets(task: object) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(field presets, fit presets) of a task instance or class; empty where the task keeps the global defaults."""
+    cls = task if isinstance(task, type) else type(task)
+    return dict(getattr(cls, "field_presets", {})), dict(getattr(cls, "fit_presets", {}))
 
 
 def merge_loss_weights(defaults: Mapping[str, float], given: Mapping[str, float] | None, *, task: str) -> dict[str, float]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from sirenkit.cli.prior import add_prior_parser
 from sirenkit.config import FieldConfig, FitConfig, RunConfig, field_docs, from_dict, load_run_config
 from sirenkit.errors import ConfigError, SirenkitError
+from sirenkit.protocols import TaskSpec
 from sirenkit.render import DEFAULT_CHUNK_SIZE
 
 PROG = "sirenkit"
@@ -75,23 +76,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name, (task_cls, config_cls) in TASKS.items():
+    for name, spec in TASKS.items():
+        task_cls, config_cls = spec.task, spec.config
         doc = (task_cls.__doc__ or "").strip().splitlines()[0]
-        examples = getattr(task_cls, "cli_examples", (f"sirenkit {name} --steps 300 --size 128 --out runs/{name}-quick",
-                                                      f"sirenkit {name} astronaut --size 128 --steps 300 --hidden-features 128"))
+        examples = spec.cli_examples or (f"sirenkit {name} --steps 300 --size 128 --out runs/{name}-quick",
+                                         f"sirenkit {name} astronaut --size 128 --steps 300 --hidden-features 128")
         p = sub.add_parser(
             name, help=doc, description=f"{doc}\n\n{OMEGA_HELP}\n\nPrecedence: command-line flags > --config run.json > defaults.",
             epilog="Examples (each runs on a laptop CPU in about a minute):\n" + "".join(f"  {e}\n" for e in examples),
             formatter_class=argparse.RawDescriptionHelpFormatter)
-        positionals = getattr(config_cls, "positionals", (dataclasses.fields(config_cls)[0].name,))
+        positionals = spec.positionals
         defaults = config_cls()
         for positional in positionals:
             p.add_argument(positional, nargs="?", default=argparse.SUPPRESS,
                            help=f"{field_docs(config_cls).get(positional, '')} (default: {getattr(defaults, positional)})")
         _add_dataclass_flags(p, config_cls, f"{name} options", skip=positionals)
-        field_defaults, fit_defaults = _task_defaults(task_cls)
-        _add_dataclass_flags(p, FieldConfig, "field (network) options", skip=("in_features", "out_features"), defaults=field_defaults)
-        _add_dataclass_flags(p, FitConfig, "training options", defaults=fit_defaults)
+        field_presets, fit_presets = _task_defaults(spec)
+        _add_dataclass_flags(p, FieldConfig, "field (network) options", skip=("in_features", "out_features"), defaults=field_presets)
+        _add_dataclass_flags(p, FitConfig, "training options", defaults=fit_presets)
         run = p.add_argument_group("run folder")
         run.add_argument("--out", type=Path, default=None,
                          help=f"run folder (default: runs/{name}-<source>, numbered if it exists)")
@@ -159,9 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _task_defaults(task_cls: type) -> tuple[FieldConfig, FitConfig]:
-    """FieldConfig and FitConfig defaults with the task's own (``field_defaults``, ``fit_defaults``, e.g. audio omega_0 3000)."""
-    return (FieldConfig(**getattr(task_cls, "field_defaults", {})), FitConfig(**getattr(task_cls, "fit_defaults", {})))
+def _task_defaults(spec: TaskSpec) -> tuple[FieldConfig, FitConfig]:
+    """FieldConfig and FitConfig defaults with the task's presets (e.g. audio omega_0 3000)."""
+    return FieldConfig(**spec.field_presets), FitConfig(**spec.fit_presets)
 
 
 def _add_compare_parser(sub: argparse._SubParsersAction) -> None:
@@ -224,9 +226,9 @@ def _run_config(args: argparse.Namespace, config_cls: type) -> RunConfig:
 
     given = vars(args)
     source = args.config or (args.out / "config.json" if args.resume and args.out else None)
-    field_defaults, fit_defaults = _task_defaults(TASKS[args.task][0])
+    field_presets, fit_presets = _task_defaults(TASKS[args.task])
     base = load_run_config(source) if source else RunConfig(task=args.task, task_config=dataclasses.asdict(config_cls()),
-                                                            field=field_defaults, fit=fit_defaults)
+                                                            field=field_presets, fit=fit_presets)
     if base.task != args.task:
         raise ConfigError(f"{source} is a '{base.task}' run; use 'sirenkit {base.task}' with it.")
 
@@ -261,7 +263,7 @@ def _run_task(args: argparse.Namespace) -> int:
     from sirenkit.io.run_dir import prepare_run_dir
     from sirenkit.tasks import TASKS
 
-    task_cls, config_cls = TASKS[args.task]
+    task_cls, config_cls = TASKS[args.task].task, TASKS[args.task].config
     if args.resume and args.out is None:
         raise ConfigError("--resume needs --out RUN_FOLDER, the run to continue.")
     run = _run_config(args, config_cls)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sirenkit.protocols import TaskSpec
 from sirenkit.tasks.audio import AudioConfig, AudioTask
 from sirenkit.tasks.base import Batch, Task
 from sirenkit.tasks.blend import BlendConfig, BlendTask
@@ -13,19 +14,19 @@ from sirenkit.tasks.sdf import SDFConfig, SDFTask
 from sirenkit.tasks.video import VideoConfig, VideoTask
 from sirenkit.tasks.wave import WaveConfig, WaveTask
 
-TASKS = {
-    "image": (ImageTask, ImageConfig),
-    "audio": (AudioTask, AudioConfig),
-    "video": (VideoTask, VideoConfig),
-    "poisson": (PoissonTask, PoissonConfig),
-    "blend": (BlendTask, BlendConfig),
-    "sdf": (SDFTask, SDFConfig),
-    "helmholtz": (HelmholtzTask, HelmholtzConfig),
-    "helmholtz-inverse": (HelmholtzInverseTask, HelmholtzInverseConfig),
-    "wave": (WaveTask, WaveConfig),
-}
-"""name -> (task class with ``from_config``, its config dataclass)."""
+TASKS = {spec.name: spec for spec in (
+    TaskSpec("image", ImageTask, ImageConfig),
+    TaskSpec("audio", AudioTask, AudioConfig),
+    TaskSpec("video", VideoTask, VideoConfig),
+    TaskSpec("poisson", PoissonTask, PoissonConfig),
+    TaskSpec("blend", BlendTask, BlendConfig),
+    TaskSpec("sdf", SDFTask, SDFConfig),
+    TaskSpec("helmholtz", HelmholtzTask, HelmholtzConfig),
+    TaskSpec("helmholtz-inverse", HelmholtzInverseTask, HelmholtzInverseConfig),
+    TaskSpec("wave", WaveTask, WaveConfig),
+)}
+"""name -> TaskSpec (the task class with ``from_config``, its config dataclass and presets)."""
 
-__all__ = ["TASKS", "AudioConfig", "AudioTask", "Batch", "BlendConfig", "BlendTask", "HelmholtzConfig",
+__all__ = ["TASKS", "TaskSpec", "AudioConfig", "AudioTask", "Batch", "BlendConfig", "BlendTask", "HelmholtzConfig",
            "HelmholtzInverseConfig", "HelmholtzInverseTask", "HelmholtzTask", "ImageConfig", "ImageTask", "PoissonConfig",
            "PoissonTask", "SDFConfig", "SDFTask", "Task", "VideoConfig", "VideoTask", "WaveConfig", "WaveTask"]

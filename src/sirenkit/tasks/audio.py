@@ -62,9 +62,9 @@ class AudioTask(ValueFit):
 
     name = "audio"
     in_features = 1
-    field_defaults: ClassVar[dict[str, float]] = {"first_omega_0": 3000.0}
+    field_presets: ClassVar[dict[str, float]] = {"first_omega_0": 3000.0}
     """FieldConfig defaults for audio: first_omega_0 = 3000 with time in [-1, 1] (see the module docstring)."""
-    fit_defaults: ClassVar[dict[str, float | int]] = {"lr": 1e-4, "batch_size": 0, "eval_every": 250}
+    fit_presets: ClassVar[dict[str, float | int]] = {"lr": 1e-4, "batch_size": 0, "eval_every": 250}
     """FitConfig defaults for audio: lr 1e-4 as in the reference train_audio.py; full clip per step."""
     cli_examples: ClassVar[tuple[str, ...]] = (
         "sirenkit audio clip.wav --steps 500 --out runs/audio-clip",

@@ -290,7 +290,7 @@ class HelmholtzTask:
     name = "helmholtz"
     in_features = 2
     out_features = 2
-    fit_defaults: ClassVar[dict[str, float | int | str]] = {
+    fit_presets: ClassVar[dict[str, float | int | str]] = {
         "steps": 1000, "lr": 1e-4, "lr_schedule": "cosine", "lr_final": 0.1, "batch_size": 4096, "eval_every": 250,
         "log_every": 10, "save_every": 250}
     """CLI start for a CPU (flags win): 4096 points, lr 1e-4. The paper's 7.9e-6 took 230² points, lr 2e-5, 50,000 steps on a GPU."""

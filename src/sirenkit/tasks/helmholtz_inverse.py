@@ -171,7 +171,7 @@ class HelmholtzInverseTask:
 
     name = "helmholtz-inverse"
     in_features = 2
-    fit_defaults: ClassVar[dict[str, float | int | str]] = {
+    fit_presets: ClassVar[dict[str, float | int | str]] = {
         "steps": 1000, "lr": 1e-4, "lr_schedule": "cosine", "lr_final": 0.1, "batch_size": 4096, "eval_every": 250,
         "log_every": 10, "save_every": 250}
     """CLI start for a CPU (flags win). The reference: 115² points, lr 2e-5, 80,000 steps on a GPU."""

@@ -99,7 +99,7 @@ class SDFTask:
     name = "sdf"
     in_features = 3
     out_features = 1
-    fit_defaults: ClassVar[dict[str, float | int | str]] = {
+    fit_presets: ClassVar[dict[str, float | int | str]] = {
         "steps": 2000, "lr": 1e-4, "lr_schedule": "cosine", "lr_final": 0.1, "batch_size": 5000, "clip_grad": 1.0,
         "eval_every": 1_000_000, "log_every": 50, "save_every": 500}
     """Fit settings the CLI starts from for this task (flags still win): meshing is the evaluation, so only at the end."""

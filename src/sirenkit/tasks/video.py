@@ -67,7 +67,7 @@ class VideoTask:
 
     name = "video"
     in_features = 3
-    fit_defaults: ClassVar[dict[str, float | int]] = {"batch_size": 16384, "eval_every": 1000, "steps": 1000}
+    fit_presets: ClassVar[dict[str, float | int]] = {"batch_size": 16384, "eval_every": 1000, "steps": 1000}
     """FitConfig defaults for video: 16384 random pixels per step; evaluation covers every frame, so it runs rarely."""
     cli_examples: ClassVar[tuple[str, ...]] = (
         "sirenkit video clip.mp4 --frames 0:8 --size 64 0 --steps 300 --out runs/video-clip",

@@ -121,10 +121,10 @@ class WaveTask:
     name = "wave"
     in_features = 3
     out_features = 1
-    fit_defaults: ClassVar[dict[str, float | int | str]] = {"steps": 2000, "lr": 1e-4, "lr_schedule": "constant",
+    fit_presets: ClassVar[dict[str, float | int | str]] = {"steps": 2000, "lr": 1e-4, "lr_schedule": "constant",
                                                             "eval_every": 500}
     """FitConfig defaults for the wave task: the reference uses a constant lr 2e-5 for 100k steps; 1e-4 suits a short CPU run."""
-    field_defaults: ClassVar[dict[str, int]] = {"hidden_features": 128}
+    field_presets: ClassVar[dict[str, int]] = {"hidden_features": 128}
     """3 hidden layers of 128 (reference: 512; about 16x slower per point on a CPU)."""
     cli_examples: ClassVar[tuple[str, ...]] = (
         "sirenkit wave --steps 300 --points 2048 --frame-size 128 --out runs/wave-quick",
