@@ -3,16 +3,17 @@
 Cameraman 256^2 (65,536 points), the paper's 2-256x3-1 SIREN. Measures, in this order:
 
 1. GEMM peak of this machine (torch.mm, fp32 and bf16) at the SIREN shape and at 1024^3.
-2. Per step at identical maths (fp32, Adam 1e-4, full batch): the official notebook step (plain
-   PyTorch, default allocator: it runs before sirenkit tunes it) vs sirenkit's fused step.
-   Reports s/step, achieved GFLOP/s and % of the measured fp32 peak, and checks that both
-   models still hold the same weights afterwards.
+2. Per step at identical maths (fp32, Adam 1e-4, full batch), one row per lever: the official
+   notebook step eager with glibc's default allocator, sirenkit's fused step with the default
+   allocator, then with the allocator tuned: official eager, official under torch.compile,
+   sirenkit's composite path (no fused node) and sirenkit's fused node. Checks that the models
+   still hold the same weights afterwards.
 3. Time to quality: the official recipe for --official-steps, sirenkit's default recipe until
    its time runs out; time to 30/35/36.4/40/45 dB and PSNR at the official time to 36.4 dB.
 4. Derivative supervision: a gradient- and a Laplacian-supervised step vs a plain step.
 5. Inference: queries/s of sirenkit's chunked renderer vs the official model's torch.no_grad().
 
-    python benchmarks/bench_speed.py [--official-steps 1000] [--out benchmarks/results/speed.json]
+    python benchmarks/bench_speed.py [--official-steps 1000] [--sections per_step,...] [--out benchmarks/results/speed.json]
 """
 
 from __future__ import annotations
@@ -28,12 +29,13 @@ import torch
 import sirenkit as sk
 from sirenkit.callbacks import Callback
 from sirenkit.devices import tune_cpu_allocator
+from sirenkit.fields.siren import sine_linear
 from sirenkit.render import evaluate_grid
 from sirenkit.tasks import ImageTask
-from sirenkit.versions import versions
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _official import copy_into_siren, official_siren, official_step  # noqa: E402
+from _results import Provenance, publish  # noqa: E402
 
 STEP_GFLOP = 2 * 65536 * (2 * 256 + 3 * 256 * 256 + 256) * 3 / 1e9  # fwd + 2 bwd GEMMs per layer
 MILESTONES = (30.0, 35.0, 36.4, 40.0, 45.0)
@@ -72,21 +74,42 @@ def twin_models() -> tuple[torch.nn.Module, sk.Siren]:
     return official, siren
 
 
+def composite_step(siren: sk.Siren, optimizer: torch.optim.Optimizer, coords: torch.Tensor, target: torch.Tensor) -> None:
+    """sirenkit's Siren without its fused node: the composite per-layer path (`sine_linear`) autograd sees."""
+    x = coords
+    for layer, omega_0 in zip(siren.layers[:-1], siren.omegas):
+        x = sine_linear(x, layer, omega_0)
+    x = torch.nn.functional.linear(x, siren.layers[-1].weight, siren.layers[-1].bias)
+    loss = ((x - target) ** 2).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+
 def per_step(task: ImageTask, steps: int) -> dict:
+    """s/step of the official and sirenkit steps at identical maths, with control rows for each lever.
+
+    glibc's allocator setting is process-wide and cannot be undone, so the rows with the default
+    allocator run first. Rows: official eager and sirenkit fused with the default allocator; then,
+    tuned: official eager, official under torch.compile, sirenkit composite (no fused node), sirenkit fused.
+    """
     official, siren = twin_models()
     coords, target = task.coords, task.values
     opt_official = torch.optim.Adam(official.parameters(), lr=1e-4)
-    official_s = timed(lambda: official_step(official, opt_official, coords, target), steps)
-    tune_cpu_allocator()  # what sirenkit.fit does on the CPU
     opt_siren = torch.optim.Adam(siren.parameters(), lr=1e-4)
-    siren_s = timed(lambda: official_step(siren, opt_siren, coords, target), steps)
+    rows = {"official_eager_default_allocator": timed(lambda: official_step(official, opt_official, coords, target), steps),
+            "sirenkit_fused_default_allocator": timed(lambda: official_step(siren, opt_siren, coords, target), steps)}
+    tuned = tune_cpu_allocator()  # what the sirenkit CLI does on the CPU
+    rows["official_eager_tuned_allocator"] = timed(lambda: official_step(official, opt_official, coords, target), steps)
+    compiled = torch.compile(official)
+    rows["official_compiled_tuned_allocator"] = timed(lambda: official_step(compiled, opt_official, coords, target), steps)
+    rows["sirenkit_composite_tuned_allocator"] = timed(lambda: composite_step(siren, opt_siren, coords, target), steps)
+    rows["sirenkit_fused_tuned_allocator"] = timed(lambda: official_step(siren, opt_siren, coords, target), steps)
     drift = max((p - q.linear.weight if hasattr(q, "linear") else p - q.weight).abs().max().item()
                 for p, q in zip([layer.weight for layer in siren.layers], official))
-    compiled = torch.compile(official)  # the option the issue asks to measure; allocator tuned as for sirenkit
-    compiled_s = timed(lambda: official_step(compiled, opt_official, coords, target), steps)
-    return {"official_s_per_step": official_s, "sirenkit_s_per_step": siren_s, "speedup": official_s / siren_s,
-            "official_compiled_tuned_allocator_s_per_step": compiled_s,
-            "official_gflops": STEP_GFLOP / official_s, "sirenkit_gflops": STEP_GFLOP / siren_s,
+    base = rows["official_eager_default_allocator"]
+    return {"s_per_step": rows, "speedup_vs_official_eager_default_allocator": {k: base / v for k, v in rows.items()},
+            "gflops": {k: STEP_GFLOP / v for k, v in rows.items()}, "allocator_tuned": tuned,
             "max_weight_difference_after_steps": drift, "steps_timed": steps}
 
 
@@ -185,35 +208,7 @@ def inference(repeats: int, label: str) -> dict:
             "speedup": plain_s / ours_s}
 
 
-def markdown(report: dict) -> str:
-    s, q, d = report["per_step"], report["time_to_quality"], report["derivatives"]
-    rows = [
-        "| measure | official recipe | sirenkit | ratio |", "| --- | --- | --- | --- |",
-        f"| s/step, identical maths (fp32, full batch) | {s['official_s_per_step']:.3f} | {s['sirenkit_s_per_step']:.3f} "
-        f"| {s['speedup']:.2f}x |",
-        f"| s/step, official model under torch.compile (allocator tuned) | {s['official_compiled_tuned_allocator_s_per_step']:.3f} "
-        f"| {s['sirenkit_s_per_step']:.3f} | {s['official_compiled_tuned_allocator_s_per_step'] / s['sirenkit_s_per_step']:.2f}x |",
-        f"| achieved GFLOP/s (% of measured fp32 peak {report['gemm_peak']['fp32_peak']:.0f}) "
-        f"| {s['official_gflops']:.0f} ({100 * s['official_gflops'] / report['gemm_peak']['fp32_peak']:.0f} %) "
-        f"| {s['sirenkit_gflops']:.0f} ({100 * s['sirenkit_gflops'] / report['gemm_peak']['fp32_peak']:.0f} %) | |",
-    ]
-    for key in (f"{db:g}dB" for db in MILESTONES):
-        a, b = q["official"]["milestones"].get(key), q["sirenkit"]["milestones"].get(key)
-        fmt = lambda m: f"{m['seconds']:.1f} s (step {m['step']})" if m else "not reached"  # noqa: E731
-        ratio = f"{q['time_to_db_speedup'][key]:.1f}x" if key in q["time_to_db_speedup"] else "–"
-        rows.append(f"| time to {key} | {fmt(a)} | {fmt(b)} | {ratio} |")
-    reached = q["official"]["milestones"]["36.4dB"] is not None
-    label = "official's time to 36.4 dB" if reached else f"official's whole run, which ended at {q['official']['final_psnr']:.1f} dB"
-    rows.append(f"| PSNR after {q['equal_time_budget_s']:.0f} s ({label}) | {36.4 if reached else q['official']['final_psnr']:.1f} dB "
-                f"| {q['sirenkit']['psnr_at_official_time_to_36.4dB']:.1f} dB | |")
-    for kind in ("gradient", "laplacian"):
-        rows.append(f"| {kind}-supervised step / plain step: double backprop, jet, jet + `--compile` | | "
-                    + ", ".join(f"{d[f'{kind}_{mode}_ratio']:.2f}x" for mode in DERIVATIVE_MODES) + " | |")
-    for key in ("inference_default_allocator", "inference"):
-        i = report[key]
-        rows.append(f"| inference, points/s (512² grid; allocator {i['allocator']}) | {i['official_no_grad_qps']:.3g} "
-                    f"| {i['sirenkit_qps']:.3g} | {i['speedup']:.2f}x |")
-    return "\n".join(rows)
+SECTIONS = ("per_step", "gemm_peak", "time_to_quality", "derivatives", "inference")
 
 
 def main() -> None:
@@ -221,24 +216,28 @@ def main() -> None:
     parser.add_argument("--official-steps", type=int, default=1000, help="official recipe steps for time to quality")
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats per measurement")
     parser.add_argument("--eval-every", type=int, default=10)
+    parser.add_argument("--sections", default=",".join(SECTIONS),
+                        help=f"comma-separated subset of {', '.join(SECTIONS)} (per_step first: it needs the default allocator)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/speed.json"))
     args = parser.parse_args()
+    sections = [s for s in args.sections.split(",") if s]
+    if unknown := set(sections) - set(SECTIONS):
+        parser.error(f"unknown sections {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
+    provenance = Provenance("speed")
     task = ImageTask.from_source("camera", size=256)
-    report = {"benchmark": "speed", "command": " ".join(["python", *sys.argv]), "image": "camera 256^2",
-              "network": "SIREN 2-256x3-1", "threads": torch.get_num_threads(), "device": "cpu", "versions": versions(),
-              "step_gflop": STEP_GFLOP}
-    report["inference_default_allocator"] = inference(args.repeats, "glibc default (as a plain PyTorch user runs)")
-    report["gemm_peak"] = gemm_peak()
-    report["per_step"] = per_step(task, args.repeats)
-    print(json.dumps(report["per_step"]), file=sys.stderr)
-    report["time_to_quality"] = time_to_quality(task, args.official_steps, args.eval_every)
-    report["derivatives"] = derivative_steps(task, args.repeats)
-    report["inference"] = inference(args.repeats, "tuned by sirenkit for both")
-    report["markdown"] = markdown(report)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
-    print(report["markdown"])
+    report = {"image": "camera 256^2", "network": "SIREN 2-256x3-1", "device": "cpu", "step_gflop": STEP_GFLOP}
+    if "per_step" in sections:  # first: every later section runs with the allocator tuned
+        report["per_step"] = per_step(task, args.repeats)
+        print(json.dumps(report["per_step"]), file=sys.stderr)
+    if "inference" in sections:
+        report["inference"] = inference(args.repeats, "tuned" if tune_cpu_allocator() else "glibc default")
+    if "gemm_peak" in sections:
+        report["gemm_peak"] = gemm_peak()
+    if "time_to_quality" in sections:
+        report["time_to_quality"] = time_to_quality(task, args.official_steps, args.eval_every)
+    if "derivatives" in sections:
+        report["derivatives"] = derivative_steps(task, args.repeats)
+    print(json.dumps(publish(args.out, report, provenance), indent=2))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,328 @@
+"""Every table and quoted figure of README.md and docs/*.md, generated from benchmarks/results/.
+
+The docs hold two kinds of markers, invisible when rendered:
+
+- a table: ``<!-- report:NAME -->`` ... ``<!-- /report -->``, whose body is ``TABLES[NAME]()``;
+- a figure in prose: ``<!-- v FILE KEY/PATH FORMAT -->text<!-- /v -->``, whose text is the value at
+  KEY/PATH in benchmarks/results/FILE written with the Python format spec FORMAT.
+
+``python benchmarks/report.py`` rewrites the docs from the result files; ``--check`` changes
+nothing and exits 1 when a doc disagrees with the results, when a marker names a file or key that
+does not exist, or when a measured-looking figure (a decimal followed by dB, s, ×, %) stands
+outside a marker and a code block. Each table ends with the command and circumstances of the run
+it comes from; a run marked disturbed (other processes were running, see _results.py) says so.
+
+    python benchmarks/report.py [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+
+TABLE = re.compile(r"(<!-- report:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /report -->)", re.S)
+VALUE = re.compile(r"(<!-- v (?P<file>[\w.-]+) (?P<path>.+?) (?P<fmt>\S+) -->)(?P<text>.*?)(<!-- /v -->)")
+FENCE = re.compile(r"^```.*?^```", re.S | re.M)
+UNMARKED = re.compile(r"(?<![\w.])\d+\.\d+ ?(?:dB|s\b|s/step|×|%)")
+
+
+class ReportError(Exception):
+    """A marker that names no result file or key."""
+
+
+@cache
+def result(name: str) -> dict[str, Any]:
+    path = RESULTS / name
+    if not path.is_file():
+        raise ReportError(f"benchmarks/results/{name} does not exist")
+    return json.loads(path.read_text())
+
+
+def lookup(name: str, path: str) -> Any:
+    value: Any = result(name)
+    for key in path.split("/"):
+        if isinstance(value, list):
+            value = value[int(key)]
+        elif isinstance(value, dict) and key in value:
+            value = value[key]
+        else:
+            raise ReportError(f"benchmarks/results/{name} has no key '{path}'")
+    return value
+
+
+def source(*names: str) -> str:
+    """The italic line under a table: which file, which command, and the run's circumstances."""
+    parts = []
+    for name in names:
+        r = result(name)
+        p = r.get("provenance")
+        command = (p or r).get("command", "command not recorded")
+        if p is None:
+            parts.append(f"`benchmarks/results/{name}` (`{command}`; written before provenance was recorded: "
+                         "commit, machine and load unknown)")
+            continue
+        machine = p["machine"]
+        load = f"load {p['load_before'][0]:.1f} → {p['load_after'][0]:.1f}"
+        flag = " — **disturbed: other processes ran during the timing, rerun on a quiet machine**" if p["disturbed"] else ""
+        parts.append(f"`benchmarks/results/{name}` (`{command}`, commit {p['git_commit'][:7]}{'+' if p['git_dirty'] else ''}, "
+                     f"{machine['cores']} × {machine['cpu']}, {load}){flag}")
+    return "*From " + "; ".join(parts) + ".*"
+
+
+def table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def f(value: Any, spec: str) -> str:
+    return "–" if value is None else format(value, spec)
+
+
+# ---- tables, one per result family -------------------------------------------------------------
+
+
+def speed_steps() -> str:
+    r = result("speed_steps.json")["per_step"]
+    names = {"official_eager_default_allocator": "official step, eager, glibc's default allocator",
+             "sirenkit_fused_default_allocator": "sirenkit fused node, glibc's default allocator",
+             "official_eager_tuned_allocator": "official step, eager, allocator tuned",
+             "official_compiled_tuned_allocator": "official step under `torch.compile`, allocator tuned",
+             "sirenkit_composite_tuned_allocator": "sirenkit composite path (no fused node), allocator tuned",
+             "sirenkit_fused_tuned_allocator": "sirenkit fused node, allocator tuned (the CLI's path)"}
+    rows = [[label, f(r["s_per_step"][k], ".3f"), f(r["speedup_vs_official_eager_default_allocator"][k], ".2f") + "×",
+             f(r["gflops"][k], ".0f")] for k, label in names.items()]
+    return table(["cameraman 256², 2-256×3-1, fp32, Adam, full batch", "s/step", "vs official eager", "GFLOP/s"], rows) + \
+        "\n\n" + source("speed_steps.json")
+
+
+def speed_quality() -> str:
+    r = result("speed.json")
+    q, d = r["time_to_quality"], r["derivatives"]
+    rows = []
+    for key in ("30dB", "35dB", "36.4dB", "40dB", "45dB"):
+        a, b = q["official"]["milestones"].get(key), q["sirenkit"]["milestones"].get(key)
+        cell = lambda m: f"{m['seconds']:.1f} s (step {m['step']})" if m else "not reached"  # noqa: E731
+        ratio = q["time_to_db_speedup"].get(key)
+        rows.append([f"time to {key.replace('dB', ' dB')}", cell(a), cell(b), f(ratio, ".1f") + "×" if ratio else "–"])
+    for kind in ("gradient", "laplacian"):
+        rows.append([f"{kind}-supervised step / plain step (double backprop; `ops.jet`; `ops.jet` + `--compile`)", "",
+                     "; ".join(f"{d[f'{kind}_{m}_ratio']:.2f}×" for m in ("double_backprop", "jet", "jet_compiled")), ""])
+    for key in ("inference_default_allocator", "inference"):
+        i = r[key]
+        rows.append([f"inference points/s, 512² grid ({i['allocator']})", f(i["official_no_grad_qps"], ".3g"),
+                     f(i["sirenkit_qps"], ".3g"), f(i["speedup"], ".2f") + "×"])
+    return table(["measure", "official recipe", "sirenkit", "ratio"], rows) + "\n\n" + source("speed.json")
+
+
+def image() -> str:
+    r = result("image.json")
+    o, s = r["official"], r["sirenkit"]
+    rows = [["seconds per step", f(o["seconds_per_step"], ".3f"), f(s["seconds_per_step"], ".3f")]]
+    rows += [[f"PSNR at step {k}", f(o["psnr_at_step"][k], ".2f") + " dB", f(s["psnr_at_step"][k], ".2f") + " dB"]
+             for k in o["psnr_at_step"]]
+    rows.append(["training seconds", f(o["train_seconds"], ".0f"), f(s["train_seconds"], ".0f")])
+    return table(["cameraman 256², 2-256×3-1, 500 steps", "official recipe (Adam 1e-4)", "sirenkit defaults (Adam 1e-3, cosine)"], rows) + \
+        "\n\n" + source("image.json")
+
+
+def compare(name: str) -> str:
+    r = result(name)
+    rows = []
+    for img, models in r["images"].items():
+        for model, m in models.items():
+            rows.append([img, model, f(m.get("lr"), "g"), f"{m['params']:,}", f(m["psnr"], ".2f"), f(m["ssim"], ".3f"),
+                         f(m["train_seconds"], ".1f")])
+    return table(["image", "model", "lr", "params", "PSNR (dB)", "SSIM", "train s"], rows) + "\n\n" + source(name)
+
+
+def audio() -> str:
+    rows = []
+    for name in ("audio.json", "audio_bach_4000.json"):
+        r = result(name)
+        for clip, c in r["results"].items():
+            for model, m in c.items():
+                if isinstance(m, dict):
+                    rows.append([clip, model, f(m["mse"], ".3g"), f(m.get("paper_mse"), ".3g"), f(m.get("snr_db"), ".2f"),
+                                 m.get("steps", r["budget"]["steps"]), f(m.get("train_seconds"), ".0f"), f"`{name}`"])
+    return table(["clip", "network", "MSE", "paper MSE", "SNR (dB)", "steps", "train s", "file"], rows) + "\n\n" + \
+        source("audio.json", "audio_bach_4000.json")
+
+
+def video() -> str:
+    r = result("video.json")
+    rows = [[model, f"{m['psnr']:.2f} ± {m['psnr_std']:.2f}", f"{m['ssim']:.3f} ± {m['ssim_std']:.3f}", m["steps"],
+             f(m["train_seconds"], ".0f")] for model, m in r["results"].items()]
+    return table(["network", "frame PSNR (dB), mean ± std", "frame SSIM", "steps", "train s"], rows) + "\n\n" + source("video.json")
+
+
+def poisson() -> str:
+    r, c = result("poisson.json"), result("poisson_ceiling.json")["targets"]
+    target = {"gradient (sobel)": "sobel", "gradient (central)": "central", "laplacian": "laplacian"}
+    rows = []
+    for name, m in r["fits"].items():
+        t = c[target[name]]
+        rows.append([name, m["steps"], f(m["seconds_per_step"], ".2f"), f(m["psnr"], ".2f"), f(t["zero_field_psnr"], ".2f"),
+                     " / ".join(f(v, ".1f") for v in t["lsqr_psnr"].values()), f(m["psnr_gradient"], ".2f"), f(m["psnr_laplacian"], ".2f")])
+    iters = " / ".join(next(iter(c.values()))["lsqr_psnr"])
+    return table(["target", "steps", "s/step", "SIREN psnr", "zero field psnr", f"least squares psnr ({iters} lsqr iterations)",
+                  "psnr_gradient", "psnr_laplacian"], rows) + "\n\n" + source("poisson.json", "poisson_ceiling.json")
+
+
+def poisson_steps() -> str:
+    s = result("poisson.json")["steps"]
+    rows = [["plain fitting", f(s["plain_s"], ".3f"), "1.00×"]]
+    for kind in ("gradient", "laplacian"):
+        for method, label in (("jet", "sirenkit `ops.jet`"), ("double_backprop", "double backprop (reference)")):
+            rows.append([f"{kind}-supervised, {label}", f(s[f"{kind}_{method}_s"], ".3f"), f(s[f"{kind}_{method}_ratio"], ".2f") + "×"])
+    return table(["step (256², full batch)", "s/step", "/ plain step"], rows) + "\n\n" + source("poisson.json")
+
+
+def sdf() -> str:
+    rows = []
+    for name in ("sdf.json", "sdf_omega15.json"):
+        r = result(name)
+        for row in r["rows"]:
+            rows.append([row["input"], r["network"].split("(")[1].rstrip(")"), row["steps"], f(row["train_seconds"], ".0f"),
+                         f(row["chamfer_l1"], ".5f"), f(row["normal_consistency"], ".4f"), f(row["f_score"], ".4f"),
+                         f"{row['precision']:.4f} / {row['recall']:.4f}"])
+    return table(["input", "network", "steps", "train s", "Chamfer-L1", "normal consistency", "F-score@1%",
+                  "precision / recall"], rows) + "\n\n" + source("sdf.json", "sdf_omega15.json")
+
+
+def physics() -> str:
+    return result("physics.json")["markdown"] + "\n\n" + source("physics.json")
+
+
+def compile_table() -> str:
+    r = result("compile.json")
+    rows = [[row["case"], f(row["eager_s_per_step"], ".3f"), f(row["compiled_s_per_step"], ".3f"), f(row["speedup"], ".2f") + "×",
+             f"{row['eager_first_step_s']:.1f} / {row['compiled_first_step_s']:.1f}"] for row in r["rows"]]
+    return table(["case", "eager s/step", "`--compile` s/step", "speed-up", "first step s, eager / compiled"], rows) + \
+        "\n\n" + source("compile.json")
+
+
+def precision() -> str:
+    r = result("precision.json")
+    rows = [[p, f(r[p]["seconds_per_step"], ".3f"), f(r[p]["final_psnr"], ".2f"),
+             " / ".join(f(m["seconds"], ".1f") if m else "–" for m in r[p]["reached"].values())] for p in ("fp32", "bf16")]
+    labels = " / ".join(r["fp32"]["reached"])
+    header = ["precision", "s/step", f"PSNR after {r['steps']} steps", f"seconds to {labels}"]
+    return table(header, rows) + "\n\n" + source("precision.json")
+
+
+def minibatch() -> str:
+    r = result("minibatch.json")
+    rows = [[run["batch_size"], f(run["lr"], "g"), run["precision"], run["steps"], f(run["seconds"], ".1f"), f(run["psnr"], ".2f"),
+             "yes" if run["reached"] else "no"] for run in r["runs"]]
+    return table(["batch", "lr", "precision", "steps", "seconds", "PSNR", f"reached {r['target_db']} dB"], rows) + \
+        "\n\n" + source("minibatch.json")
+
+
+def batched() -> str:
+    rows = []
+    for name in ("batched.json", "batched_h64.json"):
+        r = result(name)["results"]
+        rows.append([result(name)["network"].split(" ")[0], f(r["one_by_one"]["seconds"], ".1f"), f(r["batched"]["seconds"], ".1f"),
+                     f(r["speedup"], ".2f") + "×", f"{r['one_by_one']['mean_psnr']:.2f} / {r['batched']['mean_psnr']:.2f}"])
+    return table(["network per image", "one by one s", "batched s", "speed-up", "mean PSNR one by one / batched (dB)"], rows) + \
+        "\n\n" + source("batched.json", "batched_h64.json")
+
+
+def prior() -> str:
+    r = result("prior.json")
+    keys = ("mse_10", "mse_100", "mse_1000", "mse_half")
+    rows = [[name, *(f(m[k], ".4f") for k in keys), m["steps"], f(m["train_seconds"], ".0f")] for name, m in r["models"].items()]
+    rows += [[name, *(f(m.get(k), ".4f") for k in keys), "", ""] for name, m in r["baselines"].items()]
+    header = ["model", "MSE 10 px", "MSE 100 px", "MSE 1000 px", "MSE top half", "steps", "train s"]
+    return table(header, rows) + "\n\n" + source("prior.json")
+
+
+def autoencoder() -> str:
+    r = result("autoencoder.json")["results"]
+    rows = [[name, f(m["test"]["psnr"], ".2f"), f(m["test"]["sobel_psnr"], ".2f"), "yes" if m["diverged"] else "no"]
+            for name, m in r.items()]
+    return table(["variant", "test PSNR (dB)", "Sobel-gradient PSNR (dB)", "diverged"], rows) + "\n\n" + source("autoencoder.json")
+
+
+TABLES: dict[str, Callable[[], str]] = {
+    "speed-steps": speed_steps, "speed-quality": speed_quality, "image": image,
+    "compare": lambda: compare("compare.json"), "compare-astronaut": lambda: compare("compare_astronaut.json"),
+    "audio": audio, "video": video, "poisson": poisson, "poisson-steps": poisson_steps, "sdf": sdf, "physics": physics,
+    "compile": compile_table, "precision": precision, "minibatch": minibatch, "batched": batched, "prior": prior,
+    "autoencoder": autoencoder,
+}
+
+
+# ---- rewriting and checking ------------------------------------------------------------------
+
+
+def render(text: str, problems: list[str], where: str) -> str:
+    def table_body(m: re.Match) -> str:
+        name = m["name"]
+        try:
+            body = TABLES[name]() if name in TABLES else None
+        except (ReportError, KeyError) as exc:
+            problems.append(f"{where}: table '{name}': {exc}")
+            return m.group(0)
+        if body is None:
+            problems.append(f"{where}: unknown table '{name}'; known: {', '.join(TABLES)}")
+            return m.group(0)
+        return f"{m.group(1)}{body}\n{m.group(4)}"
+
+    def value(m: re.Match) -> str:
+        try:
+            text = format(lookup(m["file"], m["path"]), m["fmt"])
+        except (ReportError, ValueError, TypeError) as exc:
+            problems.append(f"{where}: figure '{m.group(1)}': {exc}")
+            return m.group(0)
+        return f"{m.group(1)}{text}{m.group(6)}"
+
+    return VALUE.sub(value, TABLE.sub(table_body, text))
+
+
+def unmarked(text: str, where: str) -> list[str]:
+    """Measured-looking figures outside markers and code blocks: each must come from a result file."""
+    stripped = FENCE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    stripped = TABLE.sub(lambda m: "\n" * m.group(0).count("\n"), stripped)
+    stripped = VALUE.sub("", stripped)
+    return [f"{where}:{stripped[:m.start()].count(chr(10)) + 1}: '{m.group(0)}' is not generated from benchmarks/results "
+            "(wrap it in a <!-- v FILE KEY FORMAT --> marker)" for m in UNMARKED.finditer(stripped)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    global RESULTS
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 when the docs and the results disagree")
+    parser.add_argument("--root", type=Path, default=ROOT, help="repository root holding README.md, docs/ and benchmarks/results/")
+    args = parser.parse_args(argv)
+    RESULTS = args.root / "benchmarks" / "results"
+    result.cache_clear()
+    problems: list[str] = []
+    for path in [args.root / "README.md", *sorted((args.root / "docs").glob("*.md"))]:
+        where = str(path.relative_to(args.root))
+        text = path.read_text()
+        new = render(text, problems, where)
+        problems += unmarked(new, where)
+        if new != text:
+            if args.check:
+                problems.append(f"{where}: out of date with benchmarks/results (run python benchmarks/report.py)")
+            else:
+                path.write_text(new)
+                print(f"rewrote {where}")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
