@@ -13,7 +13,6 @@ normalised to max |x| = 1, over every sample of the clip.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -28,6 +27,9 @@ from sirenkit.fields.build import field_config_for
 from sirenkit.fields.encodings import nyquist_frequencies
 from sirenkit.tasks import AudioTask
 from sirenkit.versions import versions
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import Provenance, publish  # noqa: E402
 
 PAPER_MSE = {"bach": {"sine": 1.101e-5, "relu+positional": 2.380e-2}, "counting": {"sine": 3.816e-4, "relu+positional": 9.078e-3}}
 
@@ -65,6 +67,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/audio.json"))
     parser.add_argument("--picture", type=Path, default=Path("docs/audio_bach_waveform.png"))
     args = parser.parse_args()
+    provenance = Provenance("audio")
     results = {}
     for clip in args.clips:
         task = AudioTask.from_file(data_dir() / "audio" / f"gt_{clip}.wav")
@@ -78,7 +81,7 @@ def main() -> None:
               "budget": {"steps": args.steps, "batch_size": args.batch_size, "lr": args.lr, "lr_schedule": "cosine to 1%"},
               "threads": torch.get_num_threads(), "device": "cpu", "versions": versions(), "results": results}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    publish(Path(args.out), report, provenance)
     print("| clip | network | MSE | paper MSE | SNR (dB) | steps | train s |\n|---|---|---|---|---|---|---|")
     for clip, r in results.items():
         for model, name in (("sine", "SIREN"), ("relu+positional", "ReLU + positional")):

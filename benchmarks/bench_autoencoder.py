@@ -11,7 +11,6 @@ per-layer statistics at init (`sirenkit.nn.preactivation_stats` on the training 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import sys
@@ -27,6 +26,7 @@ from sirenkit.versions import versions
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _autoencoder import VARIANTS, ConvAutoencoder, load_faces, train_step  # noqa: E402
+from _results import Provenance, publish  # noqa: E402
 
 SOBEL_X = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 8.0
 
@@ -107,6 +107,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/autoencoder.json"))
     parser.add_argument("--picture", type=Path, default=Path("docs/autoencoder_recon.png"))
     args = parser.parse_args()
+    provenance = Provenance("autoencoder")
     images, person = load_faces(args.data / "faces" / "olivettifaces.mat")
     train, test = images[person < 32], images[person >= 32]
     results, recons = {}, {}
@@ -120,7 +121,7 @@ def main() -> None:
               "siren_assumption": {"hidden_std": 1.0, "hidden_beyond_pi": 0.0017, "input_std": "0.66-0.71",
                                    "input_neighbour_corr": 0.0}}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
+    publish(Path(args.out), report, provenance)
     save_picture(args.picture, (test + 1) / 2, recons, results)
     print("| variant | test PSNR (dB) | Sobel PSNR (dB) | codes used | perplexity | diverged |")
     print("| --- | --- | --- | --- | --- | --- |")

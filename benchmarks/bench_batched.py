@@ -12,8 +12,8 @@ SIRENKIT_DATA has no faces/olivettifaces.mat.
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -28,6 +28,9 @@ from sirenkit.fit import lr_factor
 from sirenkit.metrics import psnr
 from sirenkit.samplers import grid
 from sirenkit.versions import versions
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import Provenance, publish  # noqa: E402
 
 LAYERS, LR = 3, 1e-3
 
@@ -71,6 +74,7 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=256, help="hidden width (the paper's 256; small nets gain more)")
     parser.add_argument("--out", default="benchmarks/results/batched.json")
     args = parser.parse_args()
+    provenance = Provenance("batched")
     faces, source = load_faces(args.k)
     images = torch.from_numpy(faces * 2 - 1)[..., None]  # (K, 32, 32, 1) in [-1, 1]
 
@@ -109,7 +113,7 @@ def main() -> None:
         },
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    publish(Path(args.out), result, provenance)
     print(f"\nwrote {args.out}")
 
 

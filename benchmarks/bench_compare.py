@@ -14,7 +14,6 @@ model costs 3-4 minutes at 500 steps; the default list is what fits in about 15 
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import time
@@ -28,6 +27,9 @@ from sirenkit.compare import compare_image, markdown_table, write_report
 from sirenkit.io.image import load_image
 from sirenkit.tasks import ImageTask
 from sirenkit.versions import versions
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import Provenance, publish  # noqa: E402
 
 DEFAULT_MODELS = "sine,relu+positional,relu+fourier,finer"
 LEFT_OUT = {
@@ -58,6 +60,7 @@ def main() -> None:
     parser.add_argument("--figures", type=Path, default=Path("docs"))
     parser.add_argument("--runs", type=Path, default=Path("runs/bench-compare"))
     args = parser.parse_args()
+    provenance = Provenance("compare")
     models = args.models.split(",")
     report = {
         "benchmark": "compare", "command": " ".join(["python", *sys.argv]), "steps": args.steps, "size": args.size,
@@ -81,7 +84,7 @@ def main() -> None:
         print(f"\n### {name} {task.shape[0]}x{task.shape[1]}, {args.steps} steps\n\n{markdown_table(results)}", flush=True)
     report["wall_seconds"] = time.perf_counter() - start
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    publish(Path(args.out), report, provenance)
     print(f"\nwrote {args.out} ({report['wall_seconds']:.0f} s)")
 
 

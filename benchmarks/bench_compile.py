@@ -25,6 +25,9 @@ from sirenkit.devices import tune_cpu_allocator
 from sirenkit.tasks import HelmholtzConfig, HelmholtzTask, ImageTask, PoissonConfig, PoissonTask, WaveConfig, WaveTask
 from sirenkit.versions import versions
 
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import Provenance, publish  # noqa: E402
+
 CASES = {
     "image, camera 256², full batch, 2-256x3-1": (lambda: ImageTask.from_source("camera", size=256), (2, 256, 3, 1), 0),
     "Poisson from the Laplacian, camera 256², full batch, 2-256x3-1": (
@@ -63,6 +66,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=8, help="timed steps per measurement")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/compile.json"))
     args = parser.parse_args()
+    provenance = Provenance("compile")
     tune_cpu_allocator()  # what fit does on the CPU
     rows = []
     for label, (make_task, shape, batch_size) in CASES.items():
@@ -79,7 +83,7 @@ def main() -> None:
     report = {"benchmark": "compile", "command": " ".join(["python", *sys.argv]), "threads": torch.get_num_threads(),
               "device": "cpu", "versions": versions(), "steps_timed": args.steps, "rows": rows, "markdown": "\n".join(table)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    publish(Path(args.out), report, provenance)
     print(report["markdown"])
 
 

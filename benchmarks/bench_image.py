@@ -26,6 +26,7 @@ from sirenkit.versions import versions
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _official import official_siren, official_step  # noqa: E402
+from _results import Provenance, publish  # noqa: E402
 
 
 def run_official(task: ImageTask, steps: int, checkpoints: list[int]) -> dict:
@@ -70,6 +71,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/image.json"))
     args = parser.parse_args()
+    provenance = Provenance("image")
     checkpoints = [s for s in (100, 300, 500) if s <= args.steps] or [args.steps]
     task = ImageTask.from_source("camera", size=args.size)
     official = run_official(task, args.steps, checkpoints)
@@ -82,7 +84,7 @@ def main() -> None:
         "paper_reference": "official notebook on the issue's machine: 1.29 s/step, 36.4 dB at step 500",
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    publish(Path(args.out), report, provenance)
     print(json.dumps(report, indent=2))
 
 

@@ -10,13 +10,16 @@ Time (training seconds, evaluation excluded) to --target dB on cameraman 256^2 w
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 from pathlib import Path
 
 import sirenkit as sk
 from sirenkit.tasks import ImageTask
 from sirenkit.tasks.image import ImageConfig
 from sirenkit.versions import versions
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import Provenance, publish  # noqa: E402
 
 RUNS = [(0, 1e-3, "fp32"), (16384, 1e-3, "fp32"), (8192, 1e-3, "fp32"), (4096, 1e-3, "fp32"),
         (8192, 5e-4, "fp32"), (8192, 1e-3, "bf16")]
@@ -29,6 +32,7 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=60.0)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/minibatch.json"))
     args = parser.parse_args()
+    provenance = Provenance("minibatch")
     rows = []
     for batch_size, lr, precision in RUNS:
         task = ImageTask.from_config(ImageConfig(source=args.image))
@@ -44,8 +48,8 @@ def main() -> None:
                      "reached": result.stopped_by == "target_psnr"})
         print(rows[-1], flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"image": args.image, "target_db": args.target, "budget_s": args.budget,
-                                    "runs": rows, "versions": versions()}, indent=2))
+    publish(Path(args.out), {"image": args.image, "target_db": args.target, "budget_s": args.budget,
+                             "runs": rows, "versions": versions()}, provenance)
     print(f"| batch | lr | precision | steps | seconds | PSNR | reached {args.target} dB |\n| --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         print(f"| {r['batch_size']} | {r['lr']:g} | {r['precision']} | {r['steps']} | {r['seconds']} | {r['psnr']} | {r['reached']} |")

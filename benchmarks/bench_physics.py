@@ -47,6 +47,9 @@ from sirenkit.tasks.helmholtz_inverse import HelmholtzInverseConfig, HelmholtzIn
 from sirenkit.tasks.wave import WaveConfig, WaveTask
 from sirenkit.versions import versions
 
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import Provenance, publish  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 PRETRAIN_FRACTION = 1 / 3
 """FWI: this share of the steps first fits the fields with the velocity held at the background (the reference's --pretrain)."""
@@ -177,6 +180,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "physics.json")
     parser.add_argument("--pictures", type=Path, default=ROOT / "docs")
     args = parser.parse_args()
+    provenance = Provenance("physics")
     tune_cpu_allocator()
     data = Path(os.environ.get("SIRENKIT_DATA", ROOT / ".." / "shared" / "data")) / "helmholtz" / "data_cylinder_5.mat"
     report = {"versions": versions(), "threads": torch.get_num_threads(), "paper": PAPER,
@@ -206,7 +210,7 @@ def main() -> None:
     report["total_seconds"] = time.perf_counter() - started
     report["markdown"] = markdown(report)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
+    publish(Path(args.out), report, provenance)
     print(report["markdown"])
     print(f"total {report['total_seconds']:.0f} s")
 

@@ -36,6 +36,9 @@ from sirenkit.metrics import psnr
 from sirenkit.tasks import BlendConfig, BlendTask, PoissonConfig, PoissonTask
 from sirenkit.versions import versions
 
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import Provenance, publish  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 PAPER = {"gradient_psnr": 32.91, "laplacian_psnr_laplacian": 57.13}
 
@@ -136,6 +139,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "poisson.json")
     parser.add_argument("--pictures", type=Path, default=ROOT / "docs")
     args = parser.parse_args()
+    provenance = Provenance("poisson")
     tune_cpu_allocator()
     camera = load_image("camera", size=args.size)
     tasks = {"gradient (sobel)": (PoissonTask(camera, config=PoissonConfig(supervise="gradient")), args.gradient_steps),
@@ -159,7 +163,7 @@ def main() -> None:
         shutil.copy(Path(tmp) / "blend" / "comparison.png", args.pictures / "blend_comparison.png")
     report["markdown"] = markdown(report)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
+    publish(Path(args.out), report, provenance)
     print(report["markdown"])
 
 

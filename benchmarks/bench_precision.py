@@ -20,6 +20,9 @@ from sirenkit.callbacks import Callback
 from sirenkit.tasks import ImageTask
 from sirenkit.versions import versions
 
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import Provenance, publish  # noqa: E402
+
 
 class _History(Callback):
     def __init__(self) -> None:
@@ -45,6 +48,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/precision.json"))
     args = parser.parse_args()
+    provenance = Provenance("precision")
     task = ImageTask.from_source("camera", size=256)
     fp32, bf16 = run(task, "fp32", args.steps), run(task, "bf16", args.steps)
     report = {"benchmark": "precision", "command": " ".join(["python", *sys.argv]), "image": "camera 256^2",
@@ -52,7 +56,7 @@ def main() -> None:
               "speedup_per_step": fp32["seconds_per_step"] / bf16["seconds_per_step"],
               "final_psnr_difference_db": bf16["final_psnr"] - fp32["final_psnr"]}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    publish(Path(args.out), report, provenance)
     print(json.dumps({k: v for k, v in report.items() if k not in ("fp32", "bf16")} | {
         p: {k: report[p][k] for k in ("seconds_per_step", "final_psnr", "best_psnr")} for p in ("fp32", "bf16")}, indent=2))
 

@@ -35,6 +35,9 @@ from sirenkit.prior.train import EVAL_SEED, load_prior, load_split, peak_rss_mib
 from sirenkit.samplers import grid
 from sirenkit.versions import versions
 
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import Provenance, publish  # noqa: E402
+
 PAPER = {"reference": "SIREN paper Table 3 (CelebA 32x32, MSE at 10 / 100 / 1000 context pixels)",
          "CNP": [0.039, 0.016, 0.009], "set encoder + hypernet": [0.035, 0.013, 0.009], "CNN encoder + hypernet": [0.033, 0.009, 0.008]}
 
@@ -112,6 +115,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/prior.json"))
     parser.add_argument("--docs", type=Path, default=Path("docs"))
     args = parser.parse_args()
+    provenance = Provenance("prior")
     config = PriorConfig()
     train, test = load_split(config)
     steps = {"hypernet-set": args.steps_set, "hypernet-conv": args.steps_conv, "modulated": args.steps_modulated}
@@ -157,7 +161,7 @@ def main() -> None:
               "models": models, "baselines": baselines, "baseline_steps": args.baseline_steps, "best_at_100": best,
               "pictures": [str(p) for p in pictures], "paper": PAPER, "bench_peak_rss_mib": peak_rss_mib(), "table": table}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, default=float) + "\n")
+    publish(Path(args.out), report, provenance)
     print(table)
     print("beats both baselines at 10 and 100 px: " + ", ".join(f"{k} {v['beats_both_baselines_at_10_and_100']}"
                                                                 for k, v in models.items()))

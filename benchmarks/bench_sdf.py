@@ -14,7 +14,6 @@ Issue target on the mesh: F-score >= 0.99, normal consistency >= 0.97.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import shutil
@@ -28,6 +27,9 @@ import torch
 import sirenkit as sk
 from sirenkit.tasks import SDFConfig, SDFTask
 from sirenkit.versions import versions
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import Provenance, publish  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("SIRENKIT_DATA", ROOT / ".." / "shared" / "data")).resolve()
@@ -90,6 +92,7 @@ def main() -> None:
     parser.add_argument("--docs", type=Path, default=None, help="copy the pictures here (README)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "sdf.json")
     args = parser.parse_args()
+    provenance = Provenance("sdf")
     torch.set_num_threads(min(torch.get_num_threads(), os.cpu_count() or 1))
 
     fit = sk.FitConfig(**{**SDFTask.fit_presets, "steps": args.steps, "max_seconds": args.max_seconds,
@@ -117,7 +120,7 @@ def main() -> None:
         "markdown": table,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    publish(Path(args.out), result, provenance)
     print(table)
     print(f"\npeak memory (max RSS): {result['peak_rss_mib']:.0f} MiB")
 

@@ -12,7 +12,6 @@ NeRF positional encoding with 10 octaves (the reference's choice for 3-D inputs)
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -26,6 +25,9 @@ import sirenkit as sk
 from sirenkit.tasks import VideoTask
 from sirenkit.versions import versions
 
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import Provenance, publish  # noqa: E402
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -37,6 +39,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/video.json"))
     parser.add_argument("--picture", type=Path, default=Path("docs/video_bikes_frames.png"))
     args = parser.parse_args()
+    provenance = Provenance("video")
     data = Path(os.environ.get("SIRENKIT_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data")).resolve()
     task = VideoTask.from_file(data / "video" / "bikes.mp4", frames=args.frames, size=tuple(args.size))
     results = {}
@@ -62,7 +65,7 @@ def main() -> None:
               "threads": torch.get_num_threads(), "device": "cpu", "versions": versions(), "results": results,
               "siren_minus_relu_db": results["sine"]["psnr"] - results["relu+positional"]["psnr"]}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    publish(Path(args.out), report, provenance)
     print("| network | frame PSNR (dB) | frame SSIM | steps | train s |\n|---|---|---|---|---|")
     for activation, name in (("sine", "SIREN"), ("relu+positional", "ReLU + positional")):
         r = results[activation]
