@@ -203,6 +203,17 @@ def physics() -> str:
     return result("physics.json")["markdown"] + "\n\n" + source("physics.json")
 
 
+def fwi_fd() -> str:
+    r = result("fwi_fd.json")
+    rows = [[rule, m["iterations"], f(m["seconds"], ".0f"), f"{m['data_misfit_start']:.3f} → {m['data_misfit']:.3f}",
+             f(m["velocity_mae"], ".4f"), f(m["velocity_mae_start"], ".4f"), f(m["velocity_contrast"], ".2f"),
+             f"{m['velocity_min']:.2f} – {m['velocity_max']:.2f}"] for rule, m in r["runs"].items()]
+    header = ["stopping rule", "L-BFGS iterations", "seconds", "receiver misfit", "velocity MAE", "MAE of the uniform start",
+              "velocity contrast (true 1)", "velocity range"]
+    return table(header, rows) + f"\n\nReceiver misfit of the true model's FD fields (the floor): {r['data_misfit_true_model']:.3f}; " \
+        f"grid {r['grid']}².\n\n" + source("fwi_fd.json")
+
+
 def compile_table() -> str:
     r = result("compile.json")
     rows = [[row["case"], f(row["eager_s_per_step"], ".3f"), f(row["compiled_s_per_step"], ".3f"), f(row["speedup"], ".2f") + "×",
@@ -258,7 +269,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "speed-steps": speed_steps, "speed-quality": speed_quality, "image": image,
     "compare": lambda: compare("compare.json"), "compare-astronaut": lambda: compare("compare_astronaut.json"),
     "audio": audio, "video": video, "poisson": poisson, "poisson-steps": poisson_steps, "sdf": sdf, "physics": physics,
-    "compile": compile_table, "precision": precision, "minibatch": minibatch, "batched": batched, "prior": prior,
+    "compile": compile_table, "fwi-fd": fwi_fd, "precision": precision, "minibatch": minibatch, "batched": batched, "prior": prior,
     "autoencoder": autoencoder,
 }
 

@@ -140,15 +140,25 @@ class FDInversion:
             self.misfit_and_gradient(v_free)
         return math.sqrt(2.0 * self._last[1])
 
-    def invert(self, *, iterations: int = 100, v_min: float = 0.5, v_max: float = 3.0) -> FDInversionResult:
-        """L-BFGS-B from the uniform background, the velocity bounded to [v_min, v_max]."""
+    def invert(self, *, iterations: int = 100, v_min: float = 0.5, v_max: float = 3.0, stop_at_misfit: float = 0.0) -> FDInversionResult:
+        """L-BFGS-B from the uniform background, the velocity bounded to [v_min, v_max].
+
+        ``stop_at_misfit`` > 0 stops once the relative receiver misfit falls to it (Morozov's
+        discrepancy principle: fitting the data closer than their error only fits the error).
+        """
         if not 0 < v_min < 1.0 < v_max:
             raise ConfigError(f"velocity bounds [{v_min}, {v_max}] must satisfy 0 < v_min < 1 < v_max (the background is 1).")
         start = time.perf_counter()
         v0 = np.ones(int(self.free.sum()))
         misfits = [self._relative_misfit(v0)]
+
+        def after_iteration(v: np.ndarray) -> None:
+            misfits.append(self._relative_misfit(v))
+            if misfits[-1] <= stop_at_misfit:
+                raise StopIteration
+
         opt = minimize(self.misfit_and_gradient, v0, jac=True, method="L-BFGS-B", bounds=[(v_min, v_max)] * len(v0),
-                       options={"maxiter": iterations, "maxcor": 20}, callback=lambda v: misfits.append(self._relative_misfit(v)))
+                       options={"maxiter": iterations, "maxcor": 20}, callback=after_iteration)
         return FDInversionResult(self.full(opt.x).reshape(self.n, self.n), misfits, int(opt.nit), self.evaluations,
                                  time.perf_counter() - start)
 
