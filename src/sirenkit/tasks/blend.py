@@ -17,9 +17,9 @@ from sirenkit.differences import GRADIENT_FILTERS, image_gradient
 from sirenkit.errors import ConfigError, ShapeError
 from sirenkit.io.image import load_image, save_image
 from sirenkit.metrics import psnr
+from sirenkit.protocols import Batch
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_derivatives
 from sirenkit.samplers import GridSampler, grid
-from sirenkit.tasks.base import Batch
 from sirenkit.tasks.poisson import derivative_psnr
 
 GUIDES = ("foreground", "average", "mixed")
@@ -147,6 +147,7 @@ class BlendTask:
         return self
 
     def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
+        """`batch_size` random pixels of the background (0: every pixel), each with its guide gradient and anchor."""
         coords, packed = self._sampler.sample(generator, batch_size=batch_size)
         c = self.out_features
         return Batch(coords, {"guide": packed[:, : 2 * c], "background": packed[:, 2 * c : 3 * c], "outside": packed[:, 3 * c :]})

@@ -25,9 +25,9 @@ from sirenkit import ops
 from sirenkit.config import check_positive
 from sirenkit.errors import ConfigError, DataError, ShapeError
 from sirenkit.physics import hankel_point_source, solve_helmholtz_fd
+from sirenkit.protocols import Batch
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_points
 from sirenkit.samplers import grid
-from sirenkit.tasks.base import Batch
 
 BUILTIN_VELOCITIES = ("uniform", "square", "circle")
 LOSS_TERMS = ("residual_off", "residual_on")
@@ -344,6 +344,10 @@ class HelmholtzTask:
         return self
 
     def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
+        """`batch_size` collocation points, the last `source_samples` near the source.
+
+        Deviation: a PDE has no finite training set, so 0 means the reference's 230² points per step.
+        """
         n = batch_size if batch_size > 0 else 230 * 230
         near = min(self.config.source_samples, n)
         coords = torch.rand(n, 2, generator=generator) * 2.0 - 1.0

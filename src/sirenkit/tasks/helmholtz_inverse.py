@@ -28,9 +28,9 @@ from sirenkit import ops
 from sirenkit.config import check_positive
 from sirenkit.errors import ConfigError, DataError
 from sirenkit.physics import solve_helmholtz_fd
+from sirenkit.protocols import Batch
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_points
 from sirenkit.samplers import grid
-from sirenkit.tasks.base import Batch
 from sirenkit.tasks.helmholtz import (
     FIELD_SCALE,
     evaluate_complex,
@@ -231,6 +231,11 @@ class HelmholtzInverseTask:
         return self
 
     def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
+        """`batch_size` points: the receivers first, `source_samples` near each source last, uniform in between.
+
+        Deviation: a PDE has no finite training set, so 0 means the reference's 115² points; a step never takes
+        fewer than the receivers plus the near-source points.
+        """
         n_near = self.config.source_samples * self.n_sources
         n = max(batch_size if batch_size > 0 else 115 * 115, len(self.receivers) + n_near)
         coords = torch.rand(n, 2, generator=generator) * 2.0 - 1.0

@@ -14,9 +14,9 @@ from sirenkit.config import check_choice, check_positive
 from sirenkit.differences import GRADIENT_FILTERS, image_gradient, image_laplacian
 from sirenkit.io.image import load_image, save_image
 from sirenkit.metrics import psnr, ssim
+from sirenkit.protocols import Batch
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_derivatives
 from sirenkit.samplers import GridSampler, grid
-from sirenkit.tasks.base import Batch
 from sirenkit.tasks.image import save_panel
 
 SUPERVISION = ("gradient", "laplacian")
@@ -106,6 +106,7 @@ class PoissonTask:
         return self
 
     def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
+        """`batch_size` random pixels (0: every pixel) with the supervised derivative."""
         coords, target = self._sampler.sample(generator, batch_size=batch_size)
         return Batch(coords, {self.config.supervise: target})
 

@@ -24,8 +24,8 @@ from sirenkit.config import check_positive, from_dict, load_run_config
 from sirenkit.errors import ConfigError
 from sirenkit.io.pointcloud import Normalization, Surface, load_mesh, load_surface, sphere_surface
 from sirenkit.mesh import compare_meshes, extract_mesh, keep_near, save_mesh, save_mesh_picture, save_slices, trim_far
+from sirenkit.protocols import Batch
 from sirenkit.render import DEFAULT_CHUNK_SIZE
-from sirenkit.tasks.base import Batch
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,10 @@ class SDFTask:
         return self
 
     def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
-        """`batch_size` surface points (0: all of them) first, then as many uniform points in [-1, 1]^3."""
+        """`batch_size` surface points (0: all of them) first, then as many uniform points in [-1, 1]^3.
+
+        Deviation: a step holds 2·batch_size points, as in the reference code, whose batch counts surface points.
+        """
         n = len(self.points) if batch_size <= 0 else batch_size
         device = self.points.device
         index = torch.randint(len(self.points), (n,), generator=generator).to(device)

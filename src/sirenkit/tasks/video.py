@@ -21,8 +21,8 @@ from sirenkit.errors import ConfigError
 from sirenkit.io.run_dir import write_json
 from sirenkit.io.video import load_video, parse_frames, write_video
 from sirenkit.metrics import psnr, ssim
+from sirenkit.protocols import Batch
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_grid
-from sirenkit.tasks.base import Batch
 
 VIDEO_FILE = "video.json"
 """Frames, size and frame rate of a fitted clip, written beside the model for `render`."""
@@ -117,6 +117,7 @@ class VideoTask:
         return torch.stack(axes, dim=-1)
 
     def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
+        """`batch_size` random pixels of the whole clip, drawn with replacement (0: every pixel of every frame)."""
         total = len(self._pixels)
         if 0 < batch_size < total:
             index = torch.randint(total, (batch_size,), generator=generator).to(self._pixels.device)

@@ -22,8 +22,8 @@ from sirenkit import ops
 from sirenkit.config import check_positive
 from sirenkit.errors import ConfigError
 from sirenkit.physics import gaussian_pulse, solve_wave_fdtd
+from sirenkit.protocols import Batch
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_points
-from sirenkit.tasks.base import Batch
 
 LOSS_TERMS = ("initial", "initial_velocity", "residual")
 SOURCE_RADIUS_PER_SIGMA = 500.0
@@ -168,7 +168,10 @@ class WaveTask:
         return self.config.t_max * min(1.0, step / self.config.ramp_steps)
 
     def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
-        """`points` space-time points (batch_size overrides it when > 0), then 2·initial_points at t = 0."""
+        """`batch_size` space-time points (0: the config's `points`), then 2·initial_points at t = 0.
+
+        Deviation: a PDE has no finite training set, so 0 means `WaveConfig.points`; the t = 0 points come on top.
+        """
         c = self.config
         n, m = batch_size or c.points, c.initial_points
         inner = torch.rand(n, 3, generator=generator) * torch.tensor([self.window(step), 2.0, 2.0]) - torch.tensor([0.0, 1.0, 1.0])
