@@ -22,12 +22,16 @@ from sirenkit.config import check_positive
 from sirenkit.errors import ConfigError, DataError
 from sirenkit.io.audio import load_audio, save_audio
 from sirenkit.io.run_dir import write_json
+from sirenkit.protocols import merge_loss_weights
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_grid
 from sirenkit.samplers import GridSampler, grid
 from sirenkit.tasks.base import ValueFit
 
 AUDIO_FILE = "audio.json"
 """Sample rate, length, channels and amplitude scale of a fitted clip, written beside the model for `render`."""
+
+LOSS_WEIGHTS = {"mse": 1.0}
+"""Default weight of each loss term: the audio task has one, 'mse' on the normalised signal."""
 
 
 @dataclass
@@ -38,13 +42,12 @@ class AudioConfig:
     """Audio file: WAV, FLAC or OGG, mono or multi-channel, any sample rate."""
     chunk_size: int = DEFAULT_CHUNK_SIZE
     """Samples per forward pass when evaluating and exporting (bounds memory)."""
-    loss_weights: dict[str, float] = field(default_factory=lambda: {"mse": 1.0})
+    loss_weights: dict[str, float] = field(default_factory=lambda: dict(LOSS_WEIGHTS))
     """Weight of each loss term; the audio task has one, 'mse' on the normalised signal."""
 
     def __post_init__(self) -> None:
         check_positive(self, "chunk_size")
-        if set(self.loss_weights) - {"mse"}:
-            raise ConfigError(f"loss_weights has unknown terms {sorted(set(self.loss_weights) - {'mse'})}; the audio task has 'mse' only.")
+        self.loss_weights = merge_loss_weights(LOSS_WEIGHTS, self.loss_weights, task="audio")
 
 
 class AudioTask(ValueFit):

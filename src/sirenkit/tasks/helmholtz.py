@@ -25,12 +25,13 @@ from sirenkit import ops
 from sirenkit.config import check_positive
 from sirenkit.errors import ConfigError, DataError, ShapeError
 from sirenkit.physics import hankel_point_source, solve_helmholtz_fd
-from sirenkit.protocols import Batch
+from sirenkit.protocols import Batch, merge_loss_weights
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_points
 from sirenkit.samplers import grid
 
 BUILTIN_VELOCITIES = ("uniform", "square", "circle")
-LOSS_TERMS = ("residual_off", "residual_on")
+LOSS_WEIGHTS = {"residual_off": 1.0, "residual_on": 0.25}
+"""Default weights of the Helmholtz terms; see `HelmholtzConfig.loss_weights`."""
 SOURCE_CUTOFF = 1e-5
 """The Gaussian source is set to 0 where it falls below this (reference code), which defines 'on' the source."""
 FIELD_SCALE = 10.0
@@ -242,7 +243,7 @@ class HelmholtzConfig:
     """Nodes per axis of the fixed grid over [-1, 1]² on which `evaluate` reports the mean residual."""
     chunk_size: int = DEFAULT_CHUNK_SIZE
     """Points per forward pass when evaluating and exporting (bounds memory)."""
-    loss_weights: dict[str, float] = field(default_factory=lambda: {"residual_off": 1.0, "residual_on": 0.25})
+    loss_weights: dict[str, float] = field(default_factory=lambda: dict(LOSS_WEIGHTS))
     """Weights of the mean |residual| away from the source and on it (g > 1e-5). The reference sums |r| and scales the
     on-source sum by batch/1e3; as means that is on:off = (on-source points)/1e3, about 0.25 at 230² points."""
 
@@ -258,9 +259,7 @@ class HelmholtzConfig:
                               "pass --source X Y with both in that range, e.g. --source 0 0.")
         if self.reference_size < 5:
             raise ConfigError(f"reference_size={self.reference_size} is too coarse; pass e.g. --reference-size 301.")
-        unknown = set(self.loss_weights) - set(LOSS_TERMS)
-        if unknown:
-            raise ConfigError(f"loss_weights has unknown terms {sorted(unknown)}; the Helmholtz task has: {', '.join(LOSS_TERMS)}.")
+        self.loss_weights = merge_loss_weights(LOSS_WEIGHTS, self.loss_weights, task="helmholtz")
         if self.velocity not in BUILTIN_VELOCITIES and not self.velocity.endswith(".npy"):
             raise ConfigError(f"velocity='{self.velocity}' is not valid; choose uniform, square, circle or a FILE.npy map.")
 

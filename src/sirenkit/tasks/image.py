@@ -14,9 +14,13 @@ from sirenkit.differences import image_gradient, image_laplacian
 from sirenkit.errors import ConfigError
 from sirenkit.io.image import load_image, save_image
 from sirenkit.metrics import psnr, ssim
+from sirenkit.protocols import merge_loss_weights
 from sirenkit.render import DEFAULT_CHUNK_SIZE, derivative_images, render_image
 from sirenkit.samplers import GridSampler, grid
 from sirenkit.tasks.base import ValueFit
+
+LOSS_WEIGHTS = {"mse": 1.0}
+"""Default weight of each loss term: the image task has one, 'mse' on values in [-1, 1]."""
 
 
 @dataclass
@@ -29,14 +33,13 @@ class ImageConfig:
     """Resize so the longer side has this many pixels, keeping the aspect (0 keeps the file's size). The notebook fits 256^2."""
     chunk_size: int = DEFAULT_CHUNK_SIZE
     """Points per forward pass when evaluating and exporting (bounds memory)."""
-    loss_weights: dict[str, float] = field(default_factory=lambda: {"mse": 1.0})
+    loss_weights: dict[str, float] = field(default_factory=lambda: dict(LOSS_WEIGHTS))
     """Weight of each loss term; the image task has one, 'mse' on values in [-1, 1]."""
 
     def __post_init__(self) -> None:
         check_positive(self, "size", allow_zero=True)
         check_positive(self, "chunk_size")
-        if set(self.loss_weights) - {"mse"}:
-            raise ConfigError(f"loss_weights has unknown terms {sorted(set(self.loss_weights) - {'mse'})}; the image task has 'mse' only.")
+        self.loss_weights = merge_loss_weights(LOSS_WEIGHTS, self.loss_weights, task="image")
 
 
 class ImageTask(ValueFit):

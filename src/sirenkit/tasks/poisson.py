@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -14,12 +14,14 @@ from sirenkit.config import check_choice, check_positive
 from sirenkit.differences import GRADIENT_FILTERS, image_gradient, image_laplacian
 from sirenkit.io.image import load_image, save_image
 from sirenkit.metrics import psnr, ssim
-from sirenkit.protocols import Batch
+from sirenkit.protocols import Batch, merge_loss_weights
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_derivatives
 from sirenkit.samplers import GridSampler, grid
 from sirenkit.tasks.image import save_panel
 
 SUPERVISION = ("gradient", "laplacian")
+LOSS_WEIGHTS = {"gradient": 2.0, "laplacian": 1.0}
+"""Default weight of the supervised term; see `PoissonConfig.loss_weights`."""
 
 
 @dataclass
@@ -36,12 +38,17 @@ class PoissonConfig:
     """sobel (reference code; integrates to a [1,2,1]-blurred image, at most 31.7 dB on cameraman 256^2) or central."""
     chunk_size: int = DEFAULT_CHUNK_SIZE
     """Points per forward pass when evaluating and exporting (bounds memory)."""
+    loss_weights: dict[str, float] = field(default_factory=lambda: dict(LOSS_WEIGHTS))
+    """Weight of the supervised term (only the one --supervise names is trained). gradient 2: its term is the mean over
+    points, channels and both axes, so weight 2 makes it the mean over points and channels of |∇Φ - ∇I|² summed over the
+    axes, the scale of the earlier releases (and of the Laplacian term)."""
 
     def __post_init__(self) -> None:
         check_choice(self, "supervise", SUPERVISION)
         check_choice(self, "gradient_filter", GRADIENT_FILTERS)
         check_positive(self, "size", allow_zero=True)
         check_positive(self, "chunk_size")
+        self.loss_weights = merge_loss_weights(LOSS_WEIGHTS, self.loss_weights, task="poisson")
 
 
 def remove_unseen(pred: np.ndarray, truth: np.ndarray, supervise: str) -> np.ndarray:
@@ -90,6 +97,7 @@ class PoissonTask:
         self.image = image[..., None] if image.ndim == 2 else image
         self.shape = self.image.shape[:2]
         self.out_features = self.image.shape[2]
+        self.loss_weights = {self.config.supervise: self.config.loss_weights[self.config.supervise]}
         values = self.image * 2.0 - 1.0
         self.gradient = image_gradient(values, kind=self.config.gradient_filter)
         self.laplacian = image_laplacian(values)
@@ -111,12 +119,12 @@ class PoissonTask:
         return Batch(coords, {self.config.supervise: target})
 
     def losses(self, field: nn.Module, batch: Batch) -> dict[str, Tensor]:
-        """Mean squared error of ∇Φ (summed over the axes) or ΔΦ, per point and channel."""
+        """Mean squared error of ∇Φ (over points, channels and axes) or of ΔΦ (over points and channels)."""
         kind = self.config.supervise
         jet = ops.jet(field, batch.coords, laplacian=kind == "laplacian")
         fitted = jet.gradient if kind == "gradient" else jet.laplacian
         error = (fitted.reshape(len(batch.coords), -1) - batch.targets[kind]) ** 2
-        return {kind: error.mean() * (2 if kind == "gradient" else 1)}
+        return {kind: error.mean()}
 
     def reconstruct(self, field: nn.Module) -> dict[str, np.ndarray]:
         """The field's values (raw and with the unseen part removed), gradients and Laplacians."""

@@ -21,11 +21,14 @@ from sirenkit.errors import ConfigError
 from sirenkit.io.run_dir import write_json
 from sirenkit.io.video import load_video, parse_frames, write_video
 from sirenkit.metrics import psnr, ssim
-from sirenkit.protocols import Batch
+from sirenkit.protocols import Batch, merge_loss_weights
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_grid
 
 VIDEO_FILE = "video.json"
 """Frames, size and frame rate of a fitted clip, written beside the model for `render`."""
+
+LOSS_WEIGHTS = {"mse": 1.0}
+"""Default weight of each loss term: the video task has one, 'mse' on values in [-1, 1]."""
 
 
 @dataclass
@@ -40,7 +43,7 @@ class VideoConfig:
     """H W: resize frames to H x W pixels (anti-aliased); 0 for one of them keeps the aspect; 0 0 keeps the size."""
     chunk_size: int = DEFAULT_CHUNK_SIZE
     """Points per forward pass when evaluating and exporting (bounds memory)."""
-    loss_weights: dict[str, float] = field(default_factory=lambda: {"mse": 1.0})
+    loss_weights: dict[str, float] = field(default_factory=lambda: dict(LOSS_WEIGHTS))
     """Weight of each loss term; the video task has one, 'mse' on values in [-1, 1]."""
 
     def __post_init__(self) -> None:
@@ -49,8 +52,7 @@ class VideoConfig:
             raise ConfigError(f"size={self.size} must be two sizes H W >= 0, e.g. --size 64 160 (0 0 keeps the video's size).")
         parse_frames(self.frames)
         check_positive(self, "chunk_size")
-        if set(self.loss_weights) - {"mse"}:
-            raise ConfigError(f"loss_weights has unknown terms {sorted(set(self.loss_weights) - {'mse'})}; the video task has 'mse' only.")
+        self.loss_weights = merge_loss_weights(LOSS_WEIGHTS, self.loss_weights, task="video")
 
 
 class VideoTask:
