@@ -64,6 +64,19 @@ def evaluate_grid(field: nn.Module, shape: Sequence[int], *, chunk_size: int = D
     return values.reshape(*shape, -1)
 
 
+def evaluate_complex(field: nn.Module, coords: Tensor, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> np.ndarray:
+    """The field's complex values, channels (2j, 2j+1) = (re, im) of field j, at coords (N, d), chunked, no grad.
+
+    An odd last channel (FWI's slowness) is not a field and is left out.
+
+    Shape:
+        returns: (N, F) complex128
+    """
+    v = evaluate_points(field, coords, chunk_size=chunk_size).double().numpy()
+    pairs = v.shape[1] // 2
+    return v[:, 0:2 * pairs:2] + 1j * v[:, 1:2 * pairs:2]
+
+
 def render_image(field: nn.Module, shape: tuple[int, int], *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> np.ndarray:
     """An image field rendered at (H, W), mapped from [-1, 1] to [0, 1] and clipped.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sirenkit.io.arrays import ReceiverData
 from sirenkit.io.pointcloud import sphere_surface
 from sirenkit.tasks import (
     AudioTask,
@@ -23,7 +24,6 @@ from sirenkit.tasks import (
     WaveConfig,
     WaveTask,
 )
-from sirenkit.tasks.helmholtz_inverse import ReceiverData
 
 
 def _tiny_task(name: str):

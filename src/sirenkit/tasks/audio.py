@@ -22,6 +22,7 @@ from sirenkit.config import check_positive
 from sirenkit.errors import ConfigError, DataError
 from sirenkit.io.audio import load_audio, save_audio
 from sirenkit.io.run_dir import write_json
+from sirenkit.plots import save_spectrogram, save_waveform
 from sirenkit.protocols import merge_loss_weights
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_grid
 from sirenkit.samplers import GridSampler, grid
@@ -155,58 +156,3 @@ def audio_metrics(pred: np.ndarray, target: np.ndarray) -> dict[str, float]:
     err = float(np.sum((pred - target) ** 2))
     snr = float("inf") if err == 0 else float(10.0 * np.log10(np.sum(target**2) / err))
     return {"mse": err / target.size, "snr_db": snr}
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def save_waveform(path: Path, truth: np.ndarray, pred: np.ndarray, sample_rate: int) -> Path:
-    """Ground truth, fit and error of the first channel against time (paper Fig. 3 layout)."""
-    from sirenkit.io.run_dir import atomic_path
-
-    plt = _pyplot()
-    t = np.arange(len(truth)) / sample_rate
-    fig, axes = plt.subplots(3, 1, figsize=(10, 6), sharex=True, constrained_layout=True)
-    rows = [("ground truth", truth[:, 0], "C0"), ("fit", pred[:, 0], "C1"), ("error (fit - truth)", pred[:, 0] - truth[:, 0], "C3")]
-    for ax, (label, values, colour) in zip(axes, rows):
-        ax.plot(t, values, lw=0.3, color=colour)
-        ax.set_ylabel(label)
-    axes[0].set_ylim(-1.05, 1.05)
-    axes[1].set_ylim(-1.05, 1.05)
-    axes[-1].set_xlabel("time (s); amplitude normalised to max |x| = 1" + (", channel 1" if truth.shape[1] > 1 else ""))
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100, format="png")
-    plt.close(fig)
-    return path
-
-
-def save_spectrogram(path: Path, truth: np.ndarray, pred: np.ndarray, sample_rate: int) -> Path:
-    """Log-power spectrograms (dB) of ground truth and fit, channels averaged, on one colour scale."""
-    from scipy.signal import spectrogram
-
-    from sirenkit.io.run_dir import atomic_path
-
-    plt = _pyplot()
-    nperseg = int(min(1024, 2 ** np.floor(np.log2(max(16, len(truth) // 16)))))  # >= 16 windows for short clips
-    specs = []
-    for values in (truth.mean(1), pred.mean(1)):
-        freqs, times, power = spectrogram(values, fs=sample_rate, nperseg=nperseg, noverlap=nperseg // 2)
-        specs.append(10.0 * np.log10(power + 1e-12))
-    vmax = float(specs[0].max())
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True, constrained_layout=True)
-    for ax, spec, label in zip(axes, specs, ("ground truth", "fit")):
-        image = ax.pcolormesh(times, freqs, spec, shading="auto", cmap="magma", vmin=vmax - 100.0, vmax=vmax)
-        ax.set_title(label)
-        ax.set_xlabel("time (s)")
-    axes[0].set_ylabel("frequency (Hz)")
-    fig.colorbar(image, ax=axes, label="power (dB)")
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100, format="png")
-    plt.close(fig)
-    return path

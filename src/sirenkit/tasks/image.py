@@ -14,6 +14,7 @@ from sirenkit.differences import image_gradient, image_laplacian
 from sirenkit.errors import ConfigError
 from sirenkit.io.image import load_image, save_image
 from sirenkit.metrics import psnr, ssim
+from sirenkit.plots import save_derivative_panel
 from sirenkit.protocols import merge_loss_weights
 from sirenkit.render import DEFAULT_CHUNK_SIZE, derivative_images, render_image
 from sirenkit.samplers import GridSampler, grid
@@ -102,7 +103,7 @@ class ImageTask(ValueFit):
         paths = [save_image(out_dir / "reconstruction.png", pred)]
         rows = [("ground truth (finite differences)", self.image, *image_derivatives(self.image)),
                 ("fit (exact derivatives)", pred, *derivative_images(field, self.shape, chunk_size=self.config.chunk_size))]
-        paths.append(save_panel(out_dir / "panel.png", rows))
+        paths.append(save_derivative_panel(out_dir / "panel.png", rows))
         return paths
 
 
@@ -117,33 +118,5 @@ def image_derivatives(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.linalg.norm(grad, axis=-1), image_laplacian(values)[:, :, 0]
 
 
-def save_panel(path: Path, rows: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]) -> Path:
-    """One row per (label, image in [0, 1], |grad|, Laplacian): the paper's Fig. 1 layout.
-
-    Each derivative panel is scaled to its own 99th percentile, with a colour bar, so it is never
-    all black whatever the units.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sirenkit.io.run_dir import atomic_path
-
-    fig, axes = plt.subplots(len(rows), 3, figsize=(11, 3.7 * len(rows)), constrained_layout=True, squeeze=False)
-    for row, (label, image, g, lp) in zip(axes, rows):
-        shown = image[..., 0] if image.shape[-1] == 1 else image[..., :3]
-        row[0].imshow(shown, cmap="gray", vmin=0, vmax=1)
-        row[0].set_title(label)
-        vmax = max(float(np.percentile(g, 99)), 1e-12)
-        fig.colorbar(row[1].imshow(g, cmap="magma", vmin=0, vmax=vmax), ax=row[1], shrink=0.8)
-        row[1].set_title("|∇|")
-        lim = max(float(np.percentile(np.abs(lp), 99)), 1e-12)
-        fig.colorbar(row[2].imshow(lp, cmap="RdBu_r", vmin=-lim, vmax=lim), ax=row[2], shrink=0.8)
-        row[2].set_title("Δ")
-        for ax in row:
-            ax.set_axis_off()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100, format="png")
-    plt.close(fig)
-    return path
+save_panel = save_derivative_panel
+"""The old name, still imported by sirenkit.compare; use `sirenkit.plots.save_derivative_panel`."""

@@ -14,10 +14,10 @@ from sirenkit.config import check_choice, check_positive
 from sirenkit.differences import GRADIENT_FILTERS, image_gradient, image_laplacian
 from sirenkit.io.image import load_image, save_image
 from sirenkit.metrics import psnr, ssim
+from sirenkit.plots import save_derivative_panel
 from sirenkit.protocols import Batch, merge_loss_weights
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_derivatives
 from sirenkit.samplers import GridSampler, grid
-from sirenkit.tasks.image import save_panel
 
 SUPERVISION = ("gradient", "laplacian")
 LOSS_WEIGHTS = {"gradient": 2.0, "laplacian": 1.0}
@@ -144,4 +144,4 @@ class PoissonTask:
         norm = lambda g: np.linalg.norm(g.mean(-2), axis=-1)  # noqa: E731
         rows = [(f"target ({self.config.supervise} only is fitted)", self.image, norm(self.gradient), self.laplacian.mean(-1)),
                 ("fit: reconstruction", r["image"], norm(r["gradient"]), r["laplacian"].mean(-1))]
-        return [save_image(out_dir / "reconstruction.png", r["image"]), save_panel(out_dir / "panel.png", rows)]
+        return [save_image(out_dir / "reconstruction.png", r["image"]), save_derivative_panel(out_dir / "panel.png", rows)]

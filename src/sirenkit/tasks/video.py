@@ -21,6 +21,7 @@ from sirenkit.errors import ConfigError
 from sirenkit.io.run_dir import write_json
 from sirenkit.io.video import load_video, parse_frames, write_video
 from sirenkit.metrics import psnr, ssim
+from sirenkit.plots import save_frame_psnr
 from sirenkit.protocols import Batch, merge_loss_weights
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_grid
 
@@ -206,24 +207,3 @@ def save_strip(path: Path, strip: list[np.ndarray], shown: np.ndarray) -> Path:
     from sirenkit.io.image import save_image
 
     return save_image(path, np.concatenate(strip, axis=1).astype(np.float32) / 255.0)
-
-
-def save_frame_psnr(path: Path, psnrs: list[float]) -> Path:
-    """PSNR of every frame against its index, with the mean +- std in the title."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sirenkit.io.run_dir import atomic_path
-
-    fig, ax = plt.subplots(figsize=(7, 3), constrained_layout=True)
-    ax.plot(np.arange(len(psnrs)), psnrs, marker="." if len(psnrs) < 60 else None)
-    ax.set_xlabel("frame")
-    ax.set_ylabel("PSNR (dB)")
-    ax.set_title(f"per-frame PSNR: {np.mean(psnrs):.2f} +- {np.std(psnrs):.2f} dB")
-    ax.grid(alpha=0.3)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100, format="png")
-    plt.close(fig)
-    return path

@@ -3,7 +3,7 @@
 The field maps (t, x, y) to u. It never sees the solution: it learns from the initial
 displacement, the initial velocity (zero) and the PDE residual at random points, with a time
 window that grows during training (the reference's `WaveSource`). It is scored against a
-finite-difference time-domain solution (`sirenkit.physics.solve_wave_fdtd`).
+finite-difference time-domain solution (`sirenkit.physics.wave.solve_wave_fdtd`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from torch import Tensor, nn
 from sirenkit import ops
 from sirenkit.config import check_positive
 from sirenkit.errors import ConfigError
-from sirenkit.physics import gaussian_pulse, solve_wave_fdtd
+from sirenkit.io.arrays import save_array
+from sirenkit.physics.wave import gaussian_pulse, solve_wave_fdtd
+from sirenkit.plots import save_wave_frames
 from sirenkit.protocols import Batch, merge_loss_weights
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_points
 
@@ -223,44 +225,7 @@ class WaveTask:
 
     def export(self, field: nn.Module, out_dir: Path) -> list[Path]:
         """field.npy and reference.npy (frames, frame_size, frame_size) and frames.png (network, FDTD, difference)."""
-        from sirenkit.io.run_dir import atomic_path
-
         out_dir = Path(out_dir)
         frames = self.frames(field)
-        paths = []
-        for name, array in (("field.npy", frames), ("reference.npy", self.reference)):
-            with atomic_path(out_dir / name) as tmp, open(tmp, "wb") as f:
-                np.save(f, array)
-            paths.append(out_dir / name)
-        return [*paths, save_wave_frames(out_dir / "frames.png", frames, self.reference, self.frame_times)]
-
-
-def save_wave_frames(path: Path, frames: np.ndarray, reference: np.ndarray, times: tuple[float, ...]) -> Path:
-    """A grid of frames over time: network, FDTD reference and their difference, one column per time.
-
-    Each column shares one symmetric colour scale, the reference frame's largest |u|.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sirenkit.io.run_dir import atomic_path
-
-    rows = (("SIREN", frames), ("FDTD reference", reference), ("difference", frames - reference))
-    fig, axes = plt.subplots(3, len(times), figsize=(2.2 * len(times), 6.6), constrained_layout=True, squeeze=False)
-    for j, t in enumerate(times):
-        lim = max(float(np.abs(reference[j]).max()), 1e-12)
-        for i, (label, stack) in enumerate(rows):
-            ax = axes[i, j]
-            ax.imshow(stack[j].T, cmap="RdBu_r", vmin=-lim, vmax=lim, origin="lower", extent=(-1, 1, -1, 1))
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if i == 0:
-                ax.set_title(f"t = {t:g}")
-            if j == 0:
-                ax.set_ylabel(label)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=80, format="png")
-    plt.close(fig)
-    return path
+        return [save_array(out_dir / "field.npy", frames), save_array(out_dir / "reference.npy", self.reference),
+                save_wave_frames(out_dir / "frames.png", frames, self.reference, self.frame_times)]
