@@ -10,6 +10,7 @@ The official Colab uses first_omega_0 = 3000 on [-1, 1] directly, as here.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -24,9 +25,11 @@ from sirenkit.io.audio import load_audio, save_audio
 from sirenkit.io.run_dir import write_json
 from sirenkit.plots import save_spectrogram, save_waveform
 from sirenkit.protocols import merge_loss_weights
-from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_grid
+from sirenkit.render import AUDIO_SUFFIXES, DEFAULT_CHUNK_SIZE, check_chunk_size, check_render_out, evaluate_grid, run_metadata
 from sirenkit.samplers import GridSampler, grid
 from sirenkit.tasks.base import ValueFit
+
+log = logging.getLogger(__name__)
 
 AUDIO_FILE = "audio.json"
 """Sample rate, length, channels and amplitude scale of a fitted clip, written beside the model for `render`."""
@@ -123,6 +126,27 @@ class AudioTask(ValueFit):
 
     def evaluate(self, field: nn.Module) -> dict[str, float]:
         return audio_metrics(self.reconstruct(field), self.samples / self.scale)
+
+    @classmethod
+    def render(cls, field: nn.Module, run: str | Path, *, out: str | Path, sample_rate: int | None = None,
+               duration_s: float | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE) -> list[Path]:
+        """The clip's time span as `out` (WAV, FLAC or OGG) at `sample_rate` over `duration_s` seconds.
+
+        Both default to the clip's, read from `AUDIO_FILE` in `run`; twice the rate over the same
+        duration upsamples, a longer duration at the same rate slows the clip down.
+        """
+        meta = run_metadata(run, AUDIO_FILE)
+        rate = sample_rate or meta.get("sample_rate")
+        if not rate or rate < 1:
+            raise ConfigError(f"{run} has no {AUDIO_FILE} with the clip's sample rate; pass --sample-rate HZ (>= 1), e.g. 44100.")
+        duration = duration_s if duration_s is not None else meta.get("duration_s")
+        if not duration or duration <= 0:
+            raise ConfigError(f"{run} has no {AUDIO_FILE} with the clip's duration; pass --duration-s SECONDS (> 0).")
+        out = check_render_out(out, AUDIO_SUFFIXES, "an audio")
+        num_samples = max(2, round(duration * rate))
+        samples = render_audio(field, num_samples, chunk_size=check_chunk_size(chunk_size)) * float(meta.get("scale", 1.0))
+        log.info("rendering %d samples at %d Hz, %d channel(s)", num_samples, rate, samples.shape[1])
+        return [save_audio(out, samples, rate)]
 
     def export(self, field: nn.Module, out_dir: Path) -> list[Path]:
         pred = self.reconstruct(field)

@@ -18,7 +18,7 @@ from sirenkit.errors import ConfigError, ShapeError
 from sirenkit.io.image import load_image, save_image
 from sirenkit.metrics import psnr
 from sirenkit.protocols import Batch, merge_loss_weights
-from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_derivatives
+from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_derivatives, render_image_file
 from sirenkit.samplers import GridSampler, grid
 from sirenkit.tasks.poisson import derivative_psnr
 
@@ -171,6 +171,12 @@ class BlendTask:
         outside = ~self.mask
         return {"psnr_background": psnr(image[outside], self.background[outside]),
                 "psnr_gradient_inside": derivative_psnr(grads[self.mask], self.guide[self.mask])}
+
+    @classmethod
+    def render(cls, field: nn.Module, run: str | Path, *, out: str | Path, size: tuple[int, int] | None = None,
+               chunk_size: int = DEFAULT_CHUNK_SIZE) -> list[Path]:
+        """The blended image at any `size` (H, W), into `out` (PNG, JPEG, TIFF or BMP); `run` is not read."""
+        return [render_image_file(field, out, size, chunk_size=chunk_size)]
 
     def export(self, field: nn.Module, out_dir: Path) -> list[Path]:
         image, _ = self.reconstruct(field)

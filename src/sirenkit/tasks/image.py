@@ -16,7 +16,7 @@ from sirenkit.io.image import load_image, save_image
 from sirenkit.metrics import psnr, ssim
 from sirenkit.plots import save_derivative_panel
 from sirenkit.protocols import merge_loss_weights
-from sirenkit.render import DEFAULT_CHUNK_SIZE, derivative_images, render_image
+from sirenkit.render import DEFAULT_CHUNK_SIZE, derivative_images, render_image, render_image_file
 from sirenkit.samplers import GridSampler, grid
 from sirenkit.tasks.base import ValueFit
 
@@ -97,6 +97,15 @@ class ImageTask(ValueFit):
     def evaluate(self, field: nn.Module) -> dict[str, float]:
         pred = self.reconstruct(field)
         return {"psnr": psnr(pred, self.image), "ssim": ssim(pred, self.image)}
+
+    @classmethod
+    def render(cls, field: nn.Module, run: str | Path, *, out: str | Path, size: tuple[int, int] | None = None,
+               chunk_size: int = DEFAULT_CHUNK_SIZE) -> list[Path]:
+        """The fitted image at any `size` (H, W), into `out` (PNG, JPEG, TIFF or BMP): `sirenkit render RUN --size H W`.
+
+        A classmethod: rendering needs the field, not the training image (`run` is not read).
+        """
+        return [render_image_file(field, out, size, chunk_size=chunk_size)]
 
     def export(self, field: nn.Module, out_dir: Path) -> list[Path]:
         pred = self.reconstruct(field)

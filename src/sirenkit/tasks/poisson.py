@@ -12,14 +12,18 @@ from torch import Tensor, nn
 from sirenkit import ops
 from sirenkit.config import check_choice, check_positive
 from sirenkit.differences import GRADIENT_FILTERS, image_gradient, image_laplacian
+from sirenkit.errors import ConfigError
 from sirenkit.io.image import load_image, save_image
+from sirenkit.io.run_dir import write_json
 from sirenkit.metrics import psnr, ssim
 from sirenkit.plots import save_derivative_panel
 from sirenkit.protocols import Batch, merge_loss_weights
-from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_derivatives
+from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_derivatives, render_image_file, run_metadata
 from sirenkit.samplers import GridSampler, grid
 
 SUPERVISION = ("gradient", "laplacian")
+UNSEEN_FILE = "unseen.json"
+"""What the supervision cannot see (`unseen_coefficients`), written by export so `render` can add it back."""
 LOSS_WEIGHTS = {"gradient": 2.0, "laplacian": 1.0}
 """Default weight of the supervised term; see `PoissonConfig.loss_weights`."""
 
@@ -60,13 +64,30 @@ def remove_unseen(pred: np.ndarray, truth: np.ndarray, supervise: str) -> np.nda
     Shape:
         pred, truth: (H, W, C) in the field's units; returns (H, W, C)
     """
-    h, w, c = pred.shape
+    return add_unseen(pred, unseen_coefficients(pred, truth, supervise))
+
+
+def _unseen_basis(shape: tuple[int, int], terms: int) -> np.ndarray:
+    """1, y, x (the first `terms` of them) at every node of an (H, W) grid over [-1, 1]²: (H * W, terms)."""
+    h, w = shape
     y, x = np.meshgrid(np.linspace(-1, 1, h), np.linspace(-1, 1, w), indexing="ij")
-    basis = [np.ones(h * w)] + ([y.ravel(), x.ravel()] if supervise == "laplacian" else [])
-    design = np.stack(basis, axis=1)
-    residual = (truth - pred).reshape(h * w, c).astype(np.float64)
-    coeffs, *_ = np.linalg.lstsq(design, residual, rcond=None)
-    return (pred.reshape(h * w, c) + design @ coeffs).reshape(h, w, c).astype(np.float32)
+    return np.stack([np.ones(h * w), y.ravel(), x.ravel()][:terms], axis=1)
+
+
+def unseen_coefficients(pred: np.ndarray, truth: np.ndarray, supervise: str) -> np.ndarray:
+    """Least-squares coefficients of what `supervise` cannot see in `pred` against `truth`: (1, C) for the
+    gradient (a constant), (3, C) for the Laplacian (a + b·y + c·x), per channel."""
+    h, w, c = pred.shape
+    design = _unseen_basis((h, w), 3 if supervise == "laplacian" else 1)
+    coeffs, *_ = np.linalg.lstsq(design, (truth - pred).reshape(h * w, c).astype(np.float64), rcond=None)
+    return coeffs
+
+
+def add_unseen(values: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+    """`values` (H, W, C) plus the unseen part of `unseen_coefficients`, on a grid of any size (float32)."""
+    h, w, c = values.shape
+    design = _unseen_basis((h, w), len(coefficients))
+    return (values.reshape(h * w, c) + design @ coefficients).reshape(h, w, c).astype(np.float32)
 
 
 def derivative_psnr(pred: np.ndarray, target: np.ndarray) -> float:
@@ -129,9 +150,10 @@ class PoissonTask:
     def reconstruct(self, field: nn.Module) -> dict[str, np.ndarray]:
         """The field's values (raw and with the unseen part removed), gradients and Laplacians."""
         values, grads, laps = (t.numpy() for t in evaluate_derivatives(field, self.shape, chunk_size=self.config.chunk_size))
-        aligned = remove_unseen(values, self.image * 2.0 - 1.0, self.config.supervise)
+        unseen = unseen_coefficients(values, self.image * 2.0 - 1.0, self.config.supervise)
         to_image = lambda v: np.clip((v + 1.0) * 0.5, 0.0, 1.0)  # noqa: E731
-        return {"raw": to_image(values), "image": to_image(aligned), "gradient": grads, "laplacian": laps}
+        return {"raw": to_image(values), "image": to_image(add_unseen(values, unseen)), "gradient": grads, "laplacian": laps,
+                "unseen": unseen}
 
     def evaluate(self, field: nn.Module) -> dict[str, float]:
         r = self.reconstruct(field)
@@ -144,4 +166,20 @@ class PoissonTask:
         norm = lambda g: np.linalg.norm(g.mean(-2), axis=-1)  # noqa: E731
         rows = [(f"target ({self.config.supervise} only is fitted)", self.image, norm(self.gradient), self.laplacian.mean(-1)),
                 ("fit: reconstruction", r["image"], norm(r["gradient"]), r["laplacian"].mean(-1))]
-        return [save_image(out_dir / "reconstruction.png", r["image"]), save_derivative_panel(out_dir / "panel.png", rows)]
+        return [save_image(out_dir / "reconstruction.png", r["image"]), save_derivative_panel(out_dir / "panel.png", rows),
+                write_json(out_dir / UNSEEN_FILE, {"supervise": self.config.supervise, "coefficients": r["unseen"].tolist()})]
+
+    @classmethod
+    def render(cls, field: nn.Module, run: str | Path, *, out: str | Path, size: tuple[int, int] | None = None,
+               chunk_size: int = DEFAULT_CHUNK_SIZE) -> list[Path]:
+        """The reconstruction at any `size` (H, W), into `out` (PNG, JPEG, TIFF or BMP).
+
+        The field alone is right up to what its derivatives cannot see; the part export fitted
+        (`UNSEEN_FILE` in `run`) is added back, so the render at the training size is reconstruction.png.
+        """
+        saved = run_metadata(run, UNSEEN_FILE)
+        if "coefficients" not in saved:
+            raise ConfigError(f"{run} has no {UNSEEN_FILE} (the constant the gradient cannot see); render a run folder "
+                              "written by 'sirenkit poisson', not a bare model file.")
+        unseen = np.asarray(saved["coefficients"], dtype=np.float64)
+        return [render_image_file(field, out, size, chunk_size=chunk_size, offset=lambda v: add_unseen(v, unseen))]

@@ -7,6 +7,7 @@ graph, so their memory is one frame plus one chunk whatever the number of frames
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,9 @@ from sirenkit.io.video import load_video, parse_frames, write_video
 from sirenkit.metrics import psnr, ssim
 from sirenkit.plots import save_frame_psnr
 from sirenkit.protocols import Batch, merge_loss_weights
-from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_grid
+from sirenkit.render import DEFAULT_CHUNK_SIZE, VIDEO_SUFFIXES, check_chunk_size, check_render_out, evaluate_grid, run_metadata
+
+log = logging.getLogger(__name__)
 
 VIDEO_FILE = "video.json"
 """Frames, size and frame rate of a fitted clip, written beside the model for `render`."""
@@ -149,6 +152,30 @@ class VideoTask:
         psnrs, ssims = self.frame_metrics(field)
         return {"psnr": float(np.mean(psnrs)), "psnr_std": float(np.std(psnrs)),
                 "ssim": float(np.mean(ssims)), "ssim_std": float(np.std(ssims))}
+
+    @classmethod
+    def render(cls, field: nn.Module, run: str | Path, *, out: str | Path, size: tuple[int, int] | None = None,
+               frames: int | None = None, fps: float | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE) -> list[Path]:
+        """The clip's time span as `out` (MP4), frame by frame: `frames` frames of `size` (H, W) at `fps`.
+
+        Each defaults to the clip's, read from `VIDEO_FILE` in `run`; more frames than the clip had
+        over the same span is slow motion, and any size works.
+        """
+        meta = run_metadata(run, VIDEO_FILE)
+        size = tuple(size) if size else (meta.get("height"), meta.get("width"))
+        frames = frames or meta.get("frames")
+        fps = fps or meta.get("fps", 25.0)
+        if not all(size) or min(size) < 1:
+            raise ConfigError(f"--size {size}: pass --size H W with both >= 1 (the run has no {VIDEO_FILE} to take the size from).")
+        if not frames or frames < 1:
+            raise ConfigError(f"--frames {frames}: pass the number of frames to render (>= 1), e.g. --frames 100.")
+        if fps <= 0:
+            raise ConfigError(f"--fps {fps} must be > 0, e.g. --fps 25.")
+        out = check_render_out(out, VIDEO_SUFFIXES, "a video")
+        rendered = (np.rint(frame * 255.0).astype(np.uint8) for frame in
+                    render_video_frames(field, frames, size, chunk_size=check_chunk_size(chunk_size)))
+        log.info("rendering %d frames of %dx%d at %g fps", frames, size[0], size[1], fps)
+        return [write_video(out, rendered, fps=fps, size=size)]
 
     def export(self, field: nn.Module, out_dir: Path) -> list[Path]:
         psnrs: list[float] = []
