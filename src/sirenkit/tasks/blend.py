@@ -85,6 +85,9 @@ class BlendTask:
 
     name = "blend"
     in_features = 2
+    shape: tuple[int, int]
+    """The `shape` capability (`sirenkit.protocols`): the sampling grid, the background's (H, W) pixels; `fields.build` sizes a positional
+    encoding's octaves for its smallest side."""
 
     def __init__(self, background: np.ndarray, foreground: np.ndarray, mask: np.ndarray, *, config: BlendConfig) -> None:
         self.config = config

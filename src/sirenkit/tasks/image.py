@@ -54,6 +54,9 @@ class ImageTask(ValueFit):
 
     name = "image"
     in_features = 2
+    shape: tuple[int, int]
+    """The `shape` capability (`sirenkit.protocols`): the sampling grid, the image's (H, W) pixels; `fields.build` sizes a positional
+    encoding's octaves for its smallest side."""
 
     def __init__(self, image: np.ndarray, *, config: ImageConfig | None = None) -> None:
         image = np.asarray(image, dtype=np.float32)

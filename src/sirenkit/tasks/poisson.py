@@ -111,6 +111,9 @@ class PoissonTask:
 
     name = "poisson"
     in_features = 2
+    shape: tuple[int, int]
+    """The `shape` capability (`sirenkit.protocols`): the sampling grid, the image's (H, W) pixels; `fields.build` sizes a positional
+    encoding's octaves for its smallest side."""
 
     def __init__(self, image: np.ndarray, *, config: PoissonConfig | None = None) -> None:
         self.config = config or PoissonConfig(size=0)

@@ -73,6 +73,9 @@ class VideoTask:
 
     name = "video"
     in_features = 3
+    shape: tuple[int, int, int]
+    """The `shape` capability (`sirenkit.protocols`): the sampling grid, the clip's (T, H, W) pixels; `fields.build` sizes a positional
+    encoding's octaves for its smallest side."""
     fit_presets: ClassVar[dict[str, float | int]] = {"batch_size": 16384, "eval_every": 1000, "steps": 1000}
     """FitConfig defaults for video: 16384 random pixels per step; evaluation covers every frame, so it runs rarely."""
     cli_examples: ClassVar[tuple[str, ...]] = (
