@@ -181,3 +181,29 @@ def test_values_jet_hessian_diagonal_matches_the_hessian(field):
         expected = torch.diagonal(ops.hessian(value[:, ch : ch + 1], coords), dim1=-2, dim2=-1)
         torch.testing.assert_close(jet.hessian_diagonal[:, ch], expected, rtol=1e-9, atol=1e-8)
         torch.testing.assert_close(jet.laplacian[:, ch], expected.sum(-1), rtol=1e-9, atol=1e-8)
+
+
+def test_jet_hands_the_work_to_a_field_that_has_its_own():
+    """ops.jet knows no field class: a module with a `jet` method (a Siren) computes it; any other module falls back."""
+
+    class Square(torch.nn.Module):
+        """u = |x|², with its exact jet (gradient 2x, Laplacian 2d) written by hand."""
+
+        calls = 0
+
+        def forward(self, coords):
+            return (coords**2).sum(-1, keepdim=True)
+
+        def jet(self, coords, *, laplacian, hessian_diagonal):
+            Square.calls += 1
+            lap = torch.full((len(coords), 1), 2.0 * coords.shape[1], dtype=coords.dtype) if laplacian else None
+            return ops.Jet(self(coords), 2 * coords, lap)
+
+    coords = torch.rand(20, 3, dtype=torch.float64)
+    own = ops.jet(Square(), coords)
+    assert Square.calls == 1 and isinstance(Square(), ops.JetField)
+    fallback = ops.double_backprop_jet(Square(), coords, laplacian=True, hessian_diagonal=False)
+    torch.testing.assert_close(own.gradient, fallback.gradient)
+    torch.testing.assert_close(own.laplacian, fallback.laplacian)
+    assert isinstance(sk.Siren(2, 8, 1, 1), ops.JetField) and not isinstance(
+        sk.build_field(sk.FieldConfig(activation="relu", hidden_features=8, hidden_layers=1)), ops.JetField)

@@ -58,3 +58,18 @@ def test_pml_absorbs_outgoing_waves():
 def test_bad_inputs_raise_clear_errors(velocity, source, error):
     with pytest.raises(error, match="velocity|source_xy"):
         solve_helmholtz_fd(velocity, 20.0, source)
+
+
+def test_pml_stretch_is_one_function_for_the_fd_reference_and_the_residual():
+    """The NumPy stretch (FD reference) and the torch one (training residual) agree; its derivative matches differences."""
+    import torch
+
+    from sirenkit.physics import pml_stretch, pml_stretch_derivative
+
+    x = np.linspace(-1.0, 1.0, 401)
+    on_torch = pml_stretch(torch.from_numpy(x), 20.0, 0.5, 5.0).numpy()
+    np.testing.assert_allclose(on_torch, pml_stretch(x, 20.0, 0.5, 5.0), rtol=0, atol=1e-14)
+    assert np.abs(pml_stretch(x, 20.0)[np.abs(x) <= 0.5] - 1).max() == 0 and pml_stretch(np.array([1.0]), 20.0)[0] == 1 + 5j
+    h = 1e-6
+    differences = (pml_stretch(x + h, 20.0) - pml_stretch(x - h, 20.0)) / (2 * h)
+    np.testing.assert_allclose(pml_stretch_derivative(torch.from_numpy(x)).numpy(), differences, atol=1e-5)

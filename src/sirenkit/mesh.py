@@ -20,6 +20,7 @@ from torch import nn
 from sirenkit.errors import ConfigError, DataError
 from sirenkit.io.pointcloud import Normalization
 from sirenkit.io.run_dir import atomic_path
+from sirenkit.plots import save_sdf_slices
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_grid
 
 MESH_FILES = ("mesh.ply", "mesh.obj")
@@ -209,16 +210,11 @@ def save_slices(path: str | Path, field: nn.Module, *, normalization: Normalizat
     The zero level (the surface) is drawn in black; axes are in the input's units when a
     normalization is given. The reference code shows the same three slices during training.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     device = next(field.parameters()).device
     ticks = np.linspace(-1.0, 1.0, size)
     normalization = normalization or Normalization((0.0, 0.0, 0.0), 1.0)
-    fig, axes = plt.subplots(1, 3, figsize=(13.5, 4.2), constrained_layout=True)
-    for ax, normal_axis in zip(axes, (0, 1, 2)):
+    slices = []
+    for normal_axis in (0, 1, 2):
         a, b = [i for i in range(3) if i != normal_axis]
         coords = np.zeros((size, size, 3), np.float32)
         coords[..., a], coords[..., b] = np.meshgrid(ticks, ticks, indexing="xy")
@@ -230,20 +226,8 @@ def save_slices(path: str | Path, field: nn.Module, *, normalization: Normalizat
         values = values.reshape(size, size) / normalization.scale  # distances in the input's units
         u = ticks / normalization.scale + normalization.center[a]
         v = ticks / normalization.scale + normalization.center[b]
-        lim = float(np.abs(values).max())
-        filled = ax.contourf(u, v, values, levels=np.linspace(-lim, lim, 21), cmap="RdBu_r")
-        ax.contour(u, v, values, levels=[0.0], colors="k", linewidths=1.5)
-        ax.set_aspect("equal")
-        ax.set_xlabel("xyz"[a])
-        ax.set_ylabel("xyz"[b])
-        ax.set_title(f"{'xyz'[normal_axis]} = {normalization.center[normal_axis]:.4g}")
-        fig.colorbar(filled, ax=ax, shrink=0.85)
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=80, format="png")
-    plt.close(fig)
-    return path
-
+        slices.append((f"{'xyz'[normal_axis]} = {normalization.center[normal_axis]:.4g}", "xyz"[a], "xyz"[b], u, v, values))
+    return save_sdf_slices(path, slices)
 
 __all__ = ["MESH_FILES", "compare_meshes", "extract_mesh", "keep_near", "render_mesh", "save_mesh", "save_mesh_picture", "save_slices",
            "sdf_volume", "trim_far"]

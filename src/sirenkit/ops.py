@@ -7,7 +7,7 @@ vector-Jacobian product with a vector of ones gives every point's derivative at 
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, runtime_checkable
 
 import torch
 from torch import Tensor, nn
@@ -120,68 +120,37 @@ class Jet(NamedTuple):
     """(N, C, d): ∂²u/∂x_k² per channel and axis (PDEs weigh the axes differently), or None when not asked for"""
 
 
-def jet(field: nn.Module, coords: Tensor, *, laplacian: bool = True, hessian_diagonal: bool = False) -> Jet:
-    """Value, gradient and Laplacian (or each ∂²/∂x_k²) of a field in one forward pass (Taylor mode).
+@runtime_checkable
+class JetField(Protocol):
+    """A field that propagates its own derivatives forward (Taylor mode), as `sirenkit.Siren` does.
 
-    For a `Siren` the derivatives are propagated forward through the layers with the value
-    (the derivative of a sine layer is a cosine layer, Sec. 3.1): each layer maps
-    (h, ∂h/∂x_k, ∂²h/∂x_k²) to (sin z, cos z · ∂z_k, cos z · ∂²z_k - sin z · ∂z_k²) with
-    z = ω0(W h + b); for the Laplacian alone the last stream is summed over k, so it costs one
-    matrix product per layer whatever d is. That avoids double backpropagation, whose cost grows
-    with every derivative taken; the result is an ordinary graph, so it can be a loss.
+    `jet` hands such a field the work; any other module falls back to `double_backprop_jet`.
+    """
+
+    def jet(self, coords: Tensor, *, laplacian: bool, hessian_diagonal: bool) -> Jet: ...
+
+
+def jet(field: nn.Module, coords: Tensor, *, laplacian: bool = True, hessian_diagonal: bool = False) -> Jet:
+    """Value, gradient and Laplacian (or each ∂²/∂x_k²) of a field, in one pass where the field allows it.
+
+    A field with its own ``jet`` method (`JetField`; `Siren.jet` propagates the derivatives
+    forward through its sine layers, Sec. 3.1) computes them itself, which avoids double
+    backpropagation, whose cost grows with every derivative taken. Every other field falls back to
+    `double_backprop_jet`. Either way the result is an ordinary graph, so it can be a loss.
     ``hessian_diagonal=True`` (for PDEs such as Helmholtz with a PML, or the wave equation, whose
     operators weigh the axes differently) also fills `Jet.hessian_diagonal` and implies the Laplacian.
-    With ``laplacian=False`` (value and gradient only), a scalar output, grad enabled and coords
-    not requiring grad, a Siren takes `SirenGradientFunction`, whose hand-written backward makes
-    a gradient-supervised step cost about twice a plain one; it can be differentiated once
-    (enough for a loss). Other fields fall back to double backpropagation.
 
     Shape:
         coords: (N, d); returns a `Jet` of (N, C), (N, d) or (N, C, d), (N, C), (N, C, d).
     """
-    from sirenkit.fields.fused import SirenGradientFunction
-    from sirenkit.fields.siren import Siren
-
     laplacian = laplacian or hessian_diagonal
-    is_siren = isinstance(field, Siren) and field.outermost_linear
-    fused = torch.is_grad_enabled() and not coords.requires_grad and not torch.compiler.is_compiling()
-    if is_siren and field.out_features == 1 and not laplacian and fused:
-        # training on (value, gradient): the hand-written second-order backward, once differentiable
-        params = [p for layer in field.layers for p in (layer.weight, layer.bias)]
-        value, grad = SirenGradientFunction.apply(coords, tuple(field.omegas), *params)
-        return Jet(value, grad, None)
-    if not is_siren:
-        return _double_backprop_jet(field, coords, laplacian=laplacian, hessian_diagonal=hessian_diagonal)
-    n, d = coords.shape
-    layers, omegas = field.layers, field.omegas
-    first = layers[0]
-    z = torch.addmm(first.bias, coords, first.weight.t(), beta=omegas[0], alpha=omegas[0])
-    dz = (omegas[0] * first.weight.t()).unsqueeze(1)  # (d, 1, H): dz/dx_k, the same at every point
-    d2z = None  # (d or 1, N, H): ∂²z/∂x_k² per axis, or summed; the first layer's argument is linear in x
-    for i in range(1, len(layers)):
-        sin, cos = torch.sin(z), torch.cos(z)
-        h, dh = sin, cos * dz  # (N, H), (d, N, H)
-        d2h = None
-        if laplacian:
-            d2h = -sin * (dz * dz if hessian_diagonal else (dz * dz).sum(0, keepdim=True))
-            if d2z is not None:
-                d2h = d2h + cos * d2z
-        layer, omega = layers[i], omegas[i] if i < len(layers) - 1 else 1.0
-        dz = (dh.reshape(d * n, -1) @ layer.weight.t()).reshape(d, n, -1) * omega
-        z = torch.addmm(layer.bias, h, layer.weight.t(), beta=omega, alpha=omega)
-        if d2h is not None:
-            d2z = (d2h.reshape(-1, d2h.shape[-1]) @ layer.weight.t()).reshape(-1, n, z.shape[1]) * omega
-    scalar = z.shape[1] == 1
-    grad = dz[..., 0].t() if scalar else dz.permute(1, 2, 0)
-    if d2z is None:
-        return Jet(z, grad, None)
-    if hessian_diagonal:
-        diagonal = d2z.permute(1, 2, 0)
-        return Jet(z, grad, diagonal.sum(-1), diagonal)
-    return Jet(z, grad, d2z[0])
+    if isinstance(field, JetField):
+        return field.jet(coords, laplacian=laplacian, hessian_diagonal=hessian_diagonal)
+    return double_backprop_jet(field, coords, laplacian=laplacian, hessian_diagonal=hessian_diagonal)
 
 
-def _double_backprop_jet(field: nn.Module, coords: Tensor, *, laplacian: bool, hessian_diagonal: bool) -> Jet:
+def double_backprop_jet(field: nn.Module, coords: Tensor, *, laplacian: bool, hessian_diagonal: bool) -> Jet:
+    """`jet` of any field by reverse mode: the Jacobian, then one more backward pass per second derivative."""
     c = coords if coords.requires_grad else coords.detach().requires_grad_()
     with torch.enable_grad():
         value = field(c)
@@ -197,4 +166,4 @@ def _double_backprop_jet(field: nn.Module, coords: Tensor, *, laplacian: bool, h
         return Jet(value, grad, torch.stack([divergence(jac[:, ch], c)[:, 0] for ch in range(value.shape[-1])], -1))
 
 
-__all__ = ["Jet", "divergence", "gradient", "hessian", "jacobian", "jet", "laplacian"]
+__all__ = ["Jet", "JetField", "divergence", "double_backprop_jet", "gradient", "hessian", "jacobian", "jet", "laplacian"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -29,6 +30,18 @@ def grid(shape: Sequence[int], *, device: torch.device | str | None = None, dtyp
             for n in shape]
     mesh = torch.meshgrid(*axes, indexing="ij")
     return torch.stack(mesh, dim=-1).reshape(-1, len(shape))
+
+
+def disc_points(n: int, centre: Tensor, radius: float, generator: torch.Generator) -> Tensor:
+    """n points uniform (in area) in the disc of `radius` around `centre` (2,), on the CPU: the reference's extra samples
+    near a point source.
+
+    Shape:
+        returns: (n, 2)
+    """
+    r = radius * torch.rand(n, generator=generator).sqrt()
+    theta = 2.0 * math.pi * torch.rand(n, generator=generator)
+    return centre.cpu() + torch.stack([r * torch.cos(theta), r * torch.sin(theta)], -1)
 
 
 class GridSampler:

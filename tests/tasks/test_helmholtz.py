@@ -14,9 +14,11 @@ import sirenkit as sk
 from sirenkit import ops
 from sirenkit.cli.main import main
 from sirenkit.errors import ConfigError, DataError, ShapeError
+from sirenkit.io.arrays import load_receiver_data
 from sirenkit.physics import pml_stretch
-from sirenkit.tasks.helmholtz import HelmholtzConfig, HelmholtzTask, helmholtz_residual
-from sirenkit.tasks.helmholtz_inverse import HelmholtzInverseConfig, HelmholtzInverseTask, load_receiver_data
+from sirenkit.physics.helmholtz import helmholtz_residual
+from sirenkit.tasks.helmholtz import HelmholtzConfig, HelmholtzTask
+from sirenkit.tasks.helmholtz_inverse import HelmholtzInverseConfig, HelmholtzInverseTask
 
 
 class PlaneWave(nn.Module):

@@ -107,7 +107,7 @@ def test_errors(tmp_path, capsys):
     np.savetxt(bad, np.ones((10, 5)))
     assert main(["sdf", str(bad), "--steps", "1", "--out", str(tmp_path / "r")]) == 2
     assert f"{bad}: expected 6 columns" in capsys.readouterr().err
-    with pytest.raises(sk.ConfigError, match="loss_weights has unknown terms \\['inter'\\]"):
+    with pytest.raises(sk.ConfigError, match="loss weight 'inter' is not a term of the sdf task"):
         SDFConfig(loss_weights={"inter": 1.0})
     with pytest.raises(sk.ConfigError, match="extent=1.5 must be in \\(0, 1\\]"):
         SDFConfig(extent=1.5)

@@ -118,7 +118,7 @@ def test_fit_lowers_loss_and_frame_mse():
     ({"center": (1.5, 0.0)}, "outside the domain"),
     ({"frame_times": (-0.1,)}, "frame_times"),
     ({"frame_size": 4}, "too coarse"),
-    ({"loss_weights": {"residul": 1.0}}, "unknown terms"),
+    ({"loss_weights": {"residul": 1.0}}, "loss weight .residul. is not a term of the wave task.*did you mean .residual."),
 ])
 def test_errors(options, message):
     with pytest.raises(ConfigError, match=message):

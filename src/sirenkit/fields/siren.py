@@ -8,7 +8,8 @@ from torch import Tensor, nn
 from sirenkit.activations.sine import Sine
 from sirenkit.config import FieldConfig
 from sirenkit.fields.base import check_coords, linear_layers
-from sirenkit.fields.fused import SirenFunction, Workspace
+from sirenkit.fields.fused import SirenFunction, SirenGradientFunction, Workspace
+from sirenkit.ops import Jet, double_backprop_jet
 
 
 def sine_linear(x: Tensor, linear: nn.Linear, omega_0: float) -> Tensor:
@@ -88,6 +89,58 @@ class Siren(nn.Module):
                 else:
                     x = sine_linear(x, layer, self.omegas[i])
         return x.reshape(*coords.shape[:-1], self.out_features)
+
+    def jet(self, coords: Tensor, *, laplacian: bool = True, hessian_diagonal: bool = False) -> Jet:
+        """Value, gradient and Laplacian (or each ∂²/∂x_k²) in one forward pass (Taylor mode); what `ops.jet` calls.
+
+        The derivatives are propagated forward through the layers with the value (the derivative
+        of a sine layer is a cosine layer, Sec. 3.1): each layer maps (h, ∂h/∂x_k, ∂²h/∂x_k²) to
+        (sin z, cos z · ∂z_k, cos z · ∂²z_k - sin z · ∂z_k²) with z = ω0(W h + b); for the Laplacian
+        alone the last stream is summed over k, so it costs one matrix product per layer whatever d is.
+        With ``laplacian=False`` (value and gradient only), a scalar output, grad enabled and coords
+        not requiring grad, it takes `SirenGradientFunction`, whose hand-written backward makes a
+        gradient-supervised step cost about twice a plain one; it can be differentiated once (enough
+        for a loss). A Siren that ends with a sine layer takes `ops.double_backprop_jet`.
+
+        Shape:
+            coords: (N, d); returns a `Jet` of (N, C), (N, d) or (N, C, d), (N, C), (N, C, d).
+        """
+        laplacian = laplacian or hessian_diagonal
+        if not self.outermost_linear:
+            return double_backprop_jet(self, coords, laplacian=laplacian, hessian_diagonal=hessian_diagonal)
+        fused = torch.is_grad_enabled() and not coords.requires_grad and not torch.compiler.is_compiling()
+        if self.out_features == 1 and not laplacian and fused:
+            # training on (value, gradient): the hand-written second-order backward, once differentiable
+            params = [p for layer in self.layers for p in (layer.weight, layer.bias)]
+            value, grad = SirenGradientFunction.apply(coords, tuple(self.omegas), *params)
+            return Jet(value, grad, None)
+        n, d = coords.shape
+        layers, omegas = self.layers, self.omegas
+        first = layers[0]
+        z = torch.addmm(first.bias, coords, first.weight.t(), beta=omegas[0], alpha=omegas[0])
+        dz = (omegas[0] * first.weight.t()).unsqueeze(1)  # (d, 1, H): dz/dx_k, the same at every point
+        d2z = None  # (d or 1, N, H): ∂²z/∂x_k² per axis, or summed; the first layer's argument is linear in x
+        for i in range(1, len(layers)):
+            sin, cos = torch.sin(z), torch.cos(z)
+            h, dh = sin, cos * dz  # (N, H), (d, N, H)
+            d2h = None
+            if laplacian:
+                d2h = -sin * (dz * dz if hessian_diagonal else (dz * dz).sum(0, keepdim=True))
+                if d2z is not None:
+                    d2h = d2h + cos * d2z
+            layer, omega = layers[i], omegas[i] if i < len(layers) - 1 else 1.0
+            dz = (dh.reshape(d * n, -1) @ layer.weight.t()).reshape(d, n, -1) * omega
+            z = torch.addmm(layer.bias, h, layer.weight.t(), beta=omega, alpha=omega)
+            if d2h is not None:
+                d2z = (d2h.reshape(-1, d2h.shape[-1]) @ layer.weight.t()).reshape(-1, n, z.shape[1]) * omega
+        scalar = z.shape[1] == 1
+        grad = dz[..., 0].t() if scalar else dz.permute(1, 2, 0)
+        if d2z is None:
+            return Jet(z, grad, None)
+        if hessian_diagonal:
+            diagonal = d2z.permute(1, 2, 0)
+            return Jet(z, grad, diagonal.sum(-1), diagonal)
+        return Jet(z, grad, d2z[0])
 
     def extra_repr(self) -> str:
         return f"first_omega_0={self.omegas[0]:g}, hidden_omega_0={self.omegas[-1]:g}"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sirenkit.protocols import TaskSpec
+from sirenkit.protocols import Batch, Task, TaskSpec
 from sirenkit.tasks.audio import AudioConfig, AudioTask
-from sirenkit.tasks.base import Batch, Task
 from sirenkit.tasks.blend import BlendConfig, BlendTask
 from sirenkit.tasks.helmholtz import HelmholtzConfig, HelmholtzTask
 from sirenkit.tasks.helmholtz_inverse import HelmholtzInverseConfig, HelmholtzInverseTask

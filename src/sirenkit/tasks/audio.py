@@ -10,6 +10,7 @@ The official Colab uses first_omega_0 = 3000 on [-1, 1] directly, as here.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -22,12 +23,19 @@ from sirenkit.config import check_positive
 from sirenkit.errors import ConfigError, DataError
 from sirenkit.io.audio import load_audio, save_audio
 from sirenkit.io.run_dir import write_json
-from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_grid
+from sirenkit.plots import save_spectrogram, save_waveform
+from sirenkit.protocols import merge_loss_weights
+from sirenkit.render import AUDIO_SUFFIXES, DEFAULT_CHUNK_SIZE, check_chunk_size, check_render_out, evaluate_grid, run_metadata
 from sirenkit.samplers import GridSampler, grid
 from sirenkit.tasks.base import ValueFit
 
+log = logging.getLogger(__name__)
+
 AUDIO_FILE = "audio.json"
 """Sample rate, length, channels and amplitude scale of a fitted clip, written beside the model for `render`."""
+
+LOSS_WEIGHTS = {"mse": 1.0}
+"""Default weight of each loss term: the audio task has one, 'mse' on the normalised signal."""
 
 
 @dataclass
@@ -38,13 +46,12 @@ class AudioConfig:
     """Audio file: WAV, FLAC or OGG, mono or multi-channel, any sample rate."""
     chunk_size: int = DEFAULT_CHUNK_SIZE
     """Samples per forward pass when evaluating and exporting (bounds memory)."""
-    loss_weights: dict[str, float] = field(default_factory=lambda: {"mse": 1.0})
+    loss_weights: dict[str, float] = field(default_factory=lambda: dict(LOSS_WEIGHTS))
     """Weight of each loss term; the audio task has one, 'mse' on the normalised signal."""
 
     def __post_init__(self) -> None:
         check_positive(self, "chunk_size")
-        if set(self.loss_weights) - {"mse"}:
-            raise ConfigError(f"loss_weights has unknown terms {sorted(set(self.loss_weights) - {'mse'})}; the audio task has 'mse' only.")
+        self.loss_weights = merge_loss_weights(LOSS_WEIGHTS, self.loss_weights, task="audio")
 
 
 class AudioTask(ValueFit):
@@ -120,6 +127,27 @@ class AudioTask(ValueFit):
     def evaluate(self, field: nn.Module) -> dict[str, float]:
         return audio_metrics(self.reconstruct(field), self.samples / self.scale)
 
+    @classmethod
+    def render(cls, field: nn.Module, run: str | Path, *, out: str | Path, sample_rate: int | None = None,
+               duration_s: float | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE) -> list[Path]:
+        """The clip's time span as `out` (WAV, FLAC or OGG) at `sample_rate` over `duration_s` seconds.
+
+        Both default to the clip's, read from `AUDIO_FILE` in `run`; twice the rate over the same
+        duration upsamples, a longer duration at the same rate slows the clip down.
+        """
+        meta = run_metadata(run, AUDIO_FILE)
+        rate = sample_rate or meta.get("sample_rate")
+        if not rate or rate < 1:
+            raise ConfigError(f"{run} has no {AUDIO_FILE} with the clip's sample rate; pass --sample-rate HZ (>= 1), e.g. 44100.")
+        duration = duration_s if duration_s is not None else meta.get("duration_s")
+        if not duration or duration <= 0:
+            raise ConfigError(f"{run} has no {AUDIO_FILE} with the clip's duration; pass --duration-s SECONDS (> 0).")
+        out = check_render_out(out, AUDIO_SUFFIXES, "an audio")
+        num_samples = max(2, round(duration * rate))
+        samples = render_audio(field, num_samples, chunk_size=check_chunk_size(chunk_size)) * float(meta.get("scale", 1.0))
+        log.info("rendering %d samples at %d Hz, %d channel(s)", num_samples, rate, samples.shape[1])
+        return [save_audio(out, samples, rate)]
+
     def export(self, field: nn.Module, out_dir: Path) -> list[Path]:
         pred = self.reconstruct(field)
         truth = self.samples / self.scale
@@ -152,58 +180,3 @@ def audio_metrics(pred: np.ndarray, target: np.ndarray) -> dict[str, float]:
     err = float(np.sum((pred - target) ** 2))
     snr = float("inf") if err == 0 else float(10.0 * np.log10(np.sum(target**2) / err))
     return {"mse": err / target.size, "snr_db": snr}
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def save_waveform(path: Path, truth: np.ndarray, pred: np.ndarray, sample_rate: int) -> Path:
-    """Ground truth, fit and error of the first channel against time (paper Fig. 3 layout)."""
-    from sirenkit.io.run_dir import atomic_path
-
-    plt = _pyplot()
-    t = np.arange(len(truth)) / sample_rate
-    fig, axes = plt.subplots(3, 1, figsize=(10, 6), sharex=True, constrained_layout=True)
-    rows = [("ground truth", truth[:, 0], "C0"), ("fit", pred[:, 0], "C1"), ("error (fit - truth)", pred[:, 0] - truth[:, 0], "C3")]
-    for ax, (label, values, colour) in zip(axes, rows):
-        ax.plot(t, values, lw=0.3, color=colour)
-        ax.set_ylabel(label)
-    axes[0].set_ylim(-1.05, 1.05)
-    axes[1].set_ylim(-1.05, 1.05)
-    axes[-1].set_xlabel("time (s); amplitude normalised to max |x| = 1" + (", channel 1" if truth.shape[1] > 1 else ""))
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100, format="png")
-    plt.close(fig)
-    return path
-
-
-def save_spectrogram(path: Path, truth: np.ndarray, pred: np.ndarray, sample_rate: int) -> Path:
-    """Log-power spectrograms (dB) of ground truth and fit, channels averaged, on one colour scale."""
-    from scipy.signal import spectrogram
-
-    from sirenkit.io.run_dir import atomic_path
-
-    plt = _pyplot()
-    nperseg = int(min(1024, 2 ** np.floor(np.log2(max(16, len(truth) // 16)))))  # >= 16 windows for short clips
-    specs = []
-    for values in (truth.mean(1), pred.mean(1)):
-        freqs, times, power = spectrogram(values, fs=sample_rate, nperseg=nperseg, noverlap=nperseg // 2)
-        specs.append(10.0 * np.log10(power + 1e-12))
-    vmax = float(specs[0].max())
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True, constrained_layout=True)
-    for ax, spec, label in zip(axes, specs, ("ground truth", "fit")):
-        image = ax.pcolormesh(times, freqs, spec, shading="auto", cmap="magma", vmin=vmax - 100.0, vmax=vmax)
-        ax.set_title(label)
-        ax.set_xlabel("time (s)")
-    axes[0].set_ylabel("frequency (Hz)")
-    fig.colorbar(image, ax=axes, label="power (dB)")
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100, format="png")
-    plt.close(fig)
-    return path

@@ -17,12 +17,14 @@ from sirenkit.differences import GRADIENT_FILTERS, image_gradient
 from sirenkit.errors import ConfigError, ShapeError
 from sirenkit.io.image import load_image, save_image
 from sirenkit.metrics import psnr
-from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_derivatives
+from sirenkit.protocols import Batch, merge_loss_weights
+from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_derivatives, render_image_file
 from sirenkit.samplers import GridSampler, grid
-from sirenkit.tasks.base import Batch
 from sirenkit.tasks.poisson import derivative_psnr
 
 GUIDES = ("foreground", "average", "mixed")
+LOSS_WEIGHTS = {"gradient": 10.0, "anchor": 1.0}
+"""Default weights of the blend task's terms (see `BlendConfig.loss_weights`)."""
 
 
 @dataclass
@@ -49,7 +51,7 @@ class BlendConfig:
     """Finite differences for the target gradients: sobel (reference code) or central."""
     chunk_size: int = DEFAULT_CHUNK_SIZE
     """Points per forward pass when evaluating and exporting (bounds memory)."""
-    loss_weights: dict[str, float] = field(default_factory=lambda: {"gradient": 10.0, "anchor": 1.0})
+    loss_weights: dict[str, float] = field(default_factory=lambda: dict(LOSS_WEIGHTS))
     """gradient: ∇Φ against the guide field, in per-pixel units; anchor: Φ against the background outside the mask.
     Measured on a 40^2 test blend: gradient weight 1 fits the pasted gradients to 27 dB, 10 to 42 dB, with the
     background kept within 0.005 either way."""
@@ -63,9 +65,7 @@ class BlendConfig:
         check_positive(self, "chunk_size")
         if len(self.at) != 2:
             raise ConfigError(f"at={self.at} must be two numbers X Y, e.g. --at 16 16.")
-        if set(self.loss_weights) - {"gradient", "anchor"}:
-            raise ConfigError(f"loss_weights has unknown terms {sorted(set(self.loss_weights) - {'gradient', 'anchor'})}; "
-                              "the blend task has 'gradient' and 'anchor'.")
+        self.loss_weights = merge_loss_weights(LOSS_WEIGHTS, self.loss_weights, task="blend")
 
 
 def _resized(image: np.ndarray, size: int, *, order: int = 1) -> np.ndarray:
@@ -85,6 +85,9 @@ class BlendTask:
 
     name = "blend"
     in_features = 2
+    shape: tuple[int, int]
+    """The `shape` capability (`sirenkit.protocols`): the sampling grid, the background's (H, W) pixels; `fields.build` sizes a positional
+    encoding's octaves for its smallest side."""
 
     def __init__(self, background: np.ndarray, foreground: np.ndarray, mask: np.ndarray, *, config: BlendConfig) -> None:
         self.config = config
@@ -147,6 +150,7 @@ class BlendTask:
         return self
 
     def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
+        """`batch_size` random pixels of the background (0: every pixel), each with its guide gradient and anchor."""
         coords, packed = self._sampler.sample(generator, batch_size=batch_size)
         c = self.out_features
         return Batch(coords, {"guide": packed[:, : 2 * c], "background": packed[:, 2 * c : 3 * c], "outside": packed[:, 3 * c :]})
@@ -170,6 +174,12 @@ class BlendTask:
         outside = ~self.mask
         return {"psnr_background": psnr(image[outside], self.background[outside]),
                 "psnr_gradient_inside": derivative_psnr(grads[self.mask], self.guide[self.mask])}
+
+    @classmethod
+    def render(cls, field: nn.Module, run: str | Path, *, out: str | Path, size: tuple[int, int] | None = None,
+               chunk_size: int = DEFAULT_CHUNK_SIZE) -> list[Path]:
+        """The blended image at any `size` (H, W), into `out` (PNG, JPEG, TIFF or BMP); `run` is not read."""
+        return [render_image_file(field, out, size, chunk_size=chunk_size)]
 
     def export(self, field: nn.Module, out_dir: Path) -> list[Path]:
         image, _ = self.reconstruct(field)

@@ -1,7 +1,7 @@
 """The Helmholtz equation with a point source and a PML, solved by a field (paper Sec. 4.3).
 
 The field maps (x, y) in [-1, 1]² to the complex wavefield u = re + i·im (two output channels).
-Training drives the residual of the PML-stretched equation (see `sirenkit.physics`)
+Training drives the residual of the PML-stretched equation (see `sirenkit.physics.helmholtz`)
 
     r = ∂x(A ∂x u) + ∂y(B ∂y u) + C·m·k²·u + g,    m = 1 / velocity²,
 
@@ -23,193 +23,26 @@ from torch import Tensor, nn
 
 from sirenkit import ops
 from sirenkit.config import check_positive
-from sirenkit.errors import ConfigError, DataError, ShapeError
-from sirenkit.physics import hankel_point_source, solve_helmholtz_fd
-from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_points
-from sirenkit.samplers import grid
-from sirenkit.tasks.base import Batch
+from sirenkit.errors import ConfigError
+from sirenkit.io.arrays import load_velocity, save_array
+from sirenkit.physics.helmholtz import (
+    BUILTIN_VELOCITIES,
+    FIELD_SCALE,
+    gaussian_source,
+    hankel_point_source,
+    helmholtz_residual,
+    mean_abs,
+    sample_map,
+    solve_helmholtz_fd,
+    velocity_model,
+)
+from sirenkit.plots import save_complex_field_panels
+from sirenkit.protocols import Batch, merge_loss_weights
+from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_complex
+from sirenkit.samplers import disc_points, grid
 
-BUILTIN_VELOCITIES = ("uniform", "square", "circle")
-LOSS_TERMS = ("residual_off", "residual_on")
-SOURCE_CUTOFF = 1e-5
-"""The Gaussian source is set to 0 where it falls below this (reference code), which defines 'on' the source."""
-FIELD_SCALE = 10.0
-"""The network outputs u / FIELD_SCALE. Same loss in units of u, only the parametrisation differs; uniform medium,
-3x256, 2048 points, 600 steps: relative MSE 0.71, 0.41, 0.16, 0.31, 0.71 at scales 1, 3.3, 10, 33, 100 (2000 steps
-at 10: 0.018; at 1: 0.77 after 3113). At scale 1 the outgoing rings stay faint; larger scales magnify the initial noise."""
-
-
-def velocity_model(name: str, coords: Tensor) -> Tensor:
-    """Wave speed of a built-in model at coords (reference dataio): 1, with 2 inside |x|, |y| < 0.3 ('square') or r < 0.1 ('circle').
-
-    Shape:
-        coords: (N, 2) as (x, y); returns (N,)
-    """
-    x, y = coords[:, 0], coords[:, 1]
-    if name == "square":
-        inside = (x.abs() < 0.3) & (y.abs() < 0.3)
-    elif name == "circle":
-        inside = torch.hypot(x, y) < 0.1
-    else:
-        inside = torch.zeros_like(x, dtype=torch.bool)
-    return torch.where(inside, 2.0, 1.0).to(coords.dtype)
-
-
-def load_velocity(path: str | Path) -> np.ndarray:
-    """A velocity map from a .npy file: (n, n), strictly positive, velocity[i, j] at (x_i, y_j) on [-1, 1]²."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"velocity file {path} not found; pass uniform, square, circle or an existing FILE.npy")
-    try:
-        velocity = np.load(path)
-    except (ValueError, OSError) as exc:
-        raise DataError(f"{path}: not a readable .npy array ({exc}); save the map with numpy.save") from None
-    if velocity.ndim != 2 or velocity.shape[0] != velocity.shape[1] or velocity.shape[0] < 2:
-        raise ShapeError(f"{path}: velocity map has shape {velocity.shape}; expected a square (n, n) grid over [-1, 1]², "
-                         "velocity[i, j] at (x_i, y_j)")
-    velocity = velocity.astype(np.float64)
-    if not np.all(np.isfinite(velocity)) or np.any(velocity <= 0):
-        raise DataError(f"{path}: velocity map holds non-positive, NaN or inf values; "
-                        "give a strictly positive wave speed everywhere")
-    return velocity
-
-
-def sample_map(values: Tensor, coords: Tensor) -> Tensor:
-    """Bilinear interpolation of an (n, n) map, values[i, j] at (x_i, y_j) on [-1, 1]², at coords (N, 2)."""
-    image = values.t()[None, None]  # grid_sample reads x along the width, y along the height
-    points = coords.to(values.dtype)[None, None]
-    return nn.functional.grid_sample(image, points, mode="bilinear", align_corners=True)[0, 0, 0].to(coords.dtype)
-
-
-def pml_coefficients(coords: Tensor, wavenumber: float, pml_width: float, a0: float) -> tuple[Tensor, ...]:
-    """A = ey/ex, ∂x A, B = ex/ey, ∂y B, C = ex·ey at coords, with `physics.pml_stretch`'s e = 1 + i·a0·(d/width)².
-
-    ∂x(A ∂x u) is expanded as A ∂²x u + (∂x A) ∂x u, so only the field's first and per-axis second
-    derivatives are needed (`ops.jet(hessian_diagonal=True)`).
-
-    Shape:
-        coords: (N, 2) real; returns five (N,) complex tensors
-    """
-    def stretch(t: Tensor) -> tuple[Tensor, Tensor]:
-        if pml_width == 0.0:
-            return torch.ones_like(t, dtype=torch.complex64), torch.zeros_like(t, dtype=torch.complex64)
-        depth = (t.abs() - (1.0 - pml_width)).clamp(min=0.0)
-        damping = wavenumber * a0 * (depth / pml_width) ** 2
-        e = torch.complex(torch.ones_like(t), damping / wavenumber)
-        de = torch.complex(torch.zeros_like(t), 2.0 * a0 * depth / pml_width**2 * torch.sign(t))
-        return e, de
-
-    (ex, dex), (ey, dey) = stretch(coords[:, 0]), stretch(coords[:, 1])
-    return ey / ex, -ey * dex / ex**2, ex / ey, -ex * dey / ey**2, ex * ey
-
-
-def gaussian_source(coords: Tensor, source_xy: Tensor, sigma: float) -> Tensor:
-    """Unit-mass Gaussian exp(-r²/2σ²)/(2πσ²) around the source, set to 0 below `SOURCE_CUTOFF` (reference).
-
-    σ is a standard deviation: the reference's ``sigma=1e-4`` is the variance, σ = 0.01.
-    """
-    r2 = ((coords - source_xy) ** 2).sum(-1)
-    g = torch.exp(-0.5 * r2 / sigma**2) / (2.0 * math.pi * sigma**2)
-    return torch.where(g < SOURCE_CUTOFF, torch.zeros_like(g), g)
-
-
-def helmholtz_residual(jet: ops.Jet, coords: Tensor, slowness2: Tensor, wavenumber: float, pml_width: float, a0: float
-                       ) -> Tensor:
-    """Residual ∂x(A ∂x u) + ∂y(B ∂y u) + C·m·k²·u of each complex field in a jet, without the source.
-
-    Channels (2j, 2j+1) of the jet are (re, im) of field j; slowness2 m = 1/velocity².
-
-    Shape:
-        jet: value (N, 2F), gradient (N, 2F, 2), hessian_diagonal (N, 2F, 2); slowness2 (N,); returns (N, F) complex
-    """
-    def complex_pairs(t: Tensor) -> Tensor:
-        return torch.complex(t[:, 0::2], t[:, 1::2])
-
-    u = complex_pairs(jet.value)
-    ux, uy = complex_pairs(jet.gradient[..., 0]), complex_pairs(jet.gradient[..., 1])
-    uxx, uyy = complex_pairs(jet.hessian_diagonal[..., 0]), complex_pairs(jet.hessian_diagonal[..., 1])
-    a, ax, b, by, c = (t[:, None] for t in pml_coefficients(coords, wavenumber, pml_width, a0))
-    return a * uxx + ax * ux + b * uyy + by * uy + c * (slowness2 * wavenumber**2)[:, None] * u
-
-
-def mean_abs(values: Tensor) -> Tensor:
-    """Mean of |re| and |im| over every entry (the reference's L1, as a mean); 0 for an empty selection."""
-    if values.numel() == 0:
-        return values.real.sum()
-    return torch.view_as_real(values).abs().mean()
-
-
-def near_source_points(n: int, centre: Tensor, radius: float, generator: torch.Generator) -> Tensor:
-    """n points uniform in the disc of `radius` around `centre` (the reference's extra source samples)."""
-    r = radius * torch.rand(n, generator=generator).sqrt()
-    theta = 2.0 * math.pi * torch.rand(n, generator=generator)
-    return centre.cpu() + torch.stack([r * torch.cos(theta), r * torch.sin(theta)], -1)
-
-
-def save_field_panels(path: Path, rows: list[tuple[str, np.ndarray]], velocity: np.ndarray, pml_width: float,
-                      velocity_label: str = "velocity") -> Path:
-    """One row per (label, complex (n, n) field): real, imaginary, magnitude; the velocity beside the first row.
-
-    Fields are indexed [i, j] at (x_i, y_j) and drawn with x to the right, y up; the dashed square
-    is the inner edge of the PML.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sirenkit.io.run_dir import atomic_path
-
-    fig, axes = plt.subplots(len(rows), 4, figsize=(14, 3.4 * len(rows)), constrained_layout=True, squeeze=False)
-    extent = (-1, 1, -1, 1)
-    for r, (label, values) in enumerate(rows):
-        lim = max(float(np.nanpercentile(np.abs(values), 99.5)), 1e-12)
-        panels = [(values.real, "RdBu_r", -lim, lim, "real"), (values.imag, "RdBu_r", -lim, lim, "imaginary"),
-                  (np.abs(values), "magma", 0, lim, "magnitude")]
-        for ax, (image, cmap, vmin, vmax, title) in zip(axes[r], panels):
-            fig.colorbar(ax.imshow(image.T, origin="lower", extent=extent, cmap=cmap, vmin=vmin, vmax=vmax), ax=ax, shrink=0.8)
-            ax.set_title(f"{label}: {title}")
-        last = axes[r, 3]
-        if r == 0:
-            fig.colorbar(last.imshow(velocity.T, origin="lower", extent=extent, cmap="viridis"), ax=last, shrink=0.8)
-            last.set_title(velocity_label)
-        else:
-            last.set_axis_off()
-        inner = 1.0 - pml_width
-        for ax in axes[r, :3] if r else axes[r]:
-            ax.plot([-inner, inner, inner, -inner, -inner], [-inner, -inner, inner, inner, -inner], "k--", lw=0.6)
-            ax.set_xticks([])
-            ax.set_yticks([])
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=80, format="png")
-    plt.close(fig)
-    return path
-
-
-def evaluate_complex(field: nn.Module, coords: Tensor, chunk_size: int) -> np.ndarray:
-    """The field's complex values (channel pairs) at coords, chunked, no grad. Shape: (N, F) complex128."""
-    v = evaluate_points(field, coords, chunk_size=chunk_size).double().numpy()
-    pairs = v.shape[1] // 2  # an odd last channel (FWI's slowness) is not a field
-    return v[:, 0:2 * pairs:2] + 1j * v[:, 1:2 * pairs:2]
-
-
-def residual_on_grid(field: nn.Module, cfg: HelmholtzConfig, coords: Tensor, source: Tensor, slowness2: Tensor
-                     ) -> tuple[float, float]:
-    """Mean |residual + source| away from and on the source over fixed coords (chunked, no graph kept)."""
-    device = next(field.parameters()).device
-    sums, counts = [0.0, 0.0], [0, 0]
-    for start in range(0, len(coords), cfg.chunk_size):
-        part = slice(start, start + cfg.chunk_size)
-        c = coords[part].to(device)
-        with torch.no_grad():
-            jet = ops.jet(field, c, hessian_diagonal=True)
-        r = cfg.field_scale * helmholtz_residual(jet, c, slowness2[part].to(device), cfg.wavenumber, cfg.pml_width, cfg.a0)
-        r = (r + source[part].to(device)).detach()  # fields without a forward-mode jet took autograd
-        on = (source[part] != 0).any(-1).to(device)
-        for k, mask in enumerate((~on, on)):
-            sums[k] += float(torch.view_as_real(r[mask]).abs().sum())
-            counts[k] += int(mask.sum()) * r.shape[1] * 2
-    return sums[0] / max(counts[0], 1), sums[1] / max(counts[1], 1)
+LOSS_WEIGHTS = {"residual_off": 1.0, "residual_on": 0.25}
+"""Default weights of the Helmholtz terms; see `HelmholtzConfig.loss_weights`."""
 
 
 @dataclass
@@ -242,7 +75,7 @@ class HelmholtzConfig:
     """Nodes per axis of the fixed grid over [-1, 1]² on which `evaluate` reports the mean residual."""
     chunk_size: int = DEFAULT_CHUNK_SIZE
     """Points per forward pass when evaluating and exporting (bounds memory)."""
-    loss_weights: dict[str, float] = field(default_factory=lambda: {"residual_off": 1.0, "residual_on": 0.25})
+    loss_weights: dict[str, float] = field(default_factory=lambda: dict(LOSS_WEIGHTS))
     """Weights of the mean |residual| away from the source and on it (g > 1e-5). The reference sums |r| and scales the
     on-source sum by batch/1e3; as means that is on:off = (on-source points)/1e3, about 0.25 at 230² points."""
 
@@ -258,9 +91,7 @@ class HelmholtzConfig:
                               "pass --source X Y with both in that range, e.g. --source 0 0.")
         if self.reference_size < 5:
             raise ConfigError(f"reference_size={self.reference_size} is too coarse; pass e.g. --reference-size 301.")
-        unknown = set(self.loss_weights) - set(LOSS_TERMS)
-        if unknown:
-            raise ConfigError(f"loss_weights has unknown terms {sorted(unknown)}; the Helmholtz task has: {', '.join(LOSS_TERMS)}.")
+        self.loss_weights = merge_loss_weights(LOSS_WEIGHTS, self.loss_weights, task="helmholtz")
         if self.velocity not in BUILTIN_VELOCITIES and not self.velocity.endswith(".npy"):
             raise ConfigError(f"velocity='{self.velocity}' is not valid; choose uniform, square, circle or a FILE.npy map.")
 
@@ -344,10 +175,14 @@ class HelmholtzTask:
         return self
 
     def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
+        """`batch_size` collocation points, the last `source_samples` near the source.
+
+        Deviation: a PDE has no finite training set, so 0 means the reference's 230² points per step.
+        """
         n = batch_size if batch_size > 0 else 230 * 230
         near = min(self.config.source_samples, n)
         coords = torch.rand(n, 2, generator=generator) * 2.0 - 1.0
-        coords[n - near:] = near_source_points(near, self.source_xy, 5.0 * self.config.source_sigma, generator)
+        coords[n - near:] = disc_points(near, self.source_xy, 5.0 * self.config.source_sigma, generator)
         targets = {"source": gaussian_source(coords, self.source_xy, self.config.source_sigma)[:, None],
                    "slowness2": 1.0 / self.velocity_at(coords) ** 2}
         return Batch(coords.to(self.device), {k: v.to(self.device) for k, v in targets.items()})
@@ -365,23 +200,37 @@ class HelmholtzTask:
     def predict(self, field: nn.Module) -> np.ndarray:
         """The field on the reference grid over [-1, 1]², complex (n, n), [i, j] at (x_i, y_j)."""
         n = self.config.reference_size
-        return self.config.field_scale * evaluate_complex(field, self.nodes, self.config.chunk_size)[:, 0].reshape(n, n)
+        return self.config.field_scale * evaluate_complex(field, self.nodes, chunk_size=self.config.chunk_size)[:, 0].reshape(n, n)
 
     def evaluate(self, field: nn.Module) -> dict[str, float]:
         pred = self.predict(field).ravel()[self.eval_mask]
         mse = float(np.mean(np.abs(pred - self.reference) ** 2) / 2.0)
-        off, on = residual_on_grid(field, self.config, self.residual_grid, *self._residual_targets)
+        off, on = _residual_on_grid(field, self.config, self.residual_grid, *self._residual_targets)
         return {"mse": mse, "relative_mse": mse / float(np.mean(np.abs(self.reference) ** 2) / 2.0),
                 "residual_off": off, "residual_on": on}
 
     def export(self, field: nn.Module, out_dir: Path) -> list[Path]:
         """field.npy (complex (n, n) on the reference grid, [i, j] at (x_i, y_j)) and panels.png."""
-        from sirenkit.io.run_dir import atomic_path
-
         pred = self.predict(field)
-        with atomic_path(out_dir / "field.npy") as tmp, open(tmp, "wb") as f:
-            np.save(f, pred)
         rows = [("network", pred), ("reference", self.reference_full), ("error", pred - self.reference_full)]
-        panels = save_field_panels(out_dir / "panels.png", rows, self.velocity_nodes, self.config.pml_width)
-        return [out_dir / "field.npy", panels]
+        return [save_array(out_dir / "field.npy", pred),
+                save_complex_field_panels(out_dir / "panels.png", rows, self.velocity_nodes, self.config.pml_width)]
 
+
+def _residual_on_grid(field: nn.Module, cfg: HelmholtzConfig, coords: Tensor, source: Tensor, slowness2: Tensor
+                     ) -> tuple[float, float]:
+    """Mean |residual + source| away from and on the source over fixed coords (chunked, no graph kept)."""
+    device = next(field.parameters()).device
+    sums, counts = [0.0, 0.0], [0, 0]
+    for start in range(0, len(coords), cfg.chunk_size):
+        part = slice(start, start + cfg.chunk_size)
+        c = coords[part].to(device)
+        with torch.no_grad():
+            jet = ops.jet(field, c, hessian_diagonal=True)
+        r = cfg.field_scale * helmholtz_residual(jet, c, slowness2[part].to(device), cfg.wavenumber, cfg.pml_width, cfg.a0)
+        r = (r + source[part].to(device)).detach()  # fields without a forward-mode jet took autograd
+        on = (source[part] != 0).any(-1).to(device)
+        for k, mask in enumerate((~on, on)):
+            sums[k] += float(torch.view_as_real(r[mask]).abs().sum())
+            counts[k] += int(mask.sum()) * r.shape[1] * 2
+    return sums[0] / max(counts[0], 1), sums[1] / max(counts[1], 1)

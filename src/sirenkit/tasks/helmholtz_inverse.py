@@ -2,7 +2,7 @@
 
 One field maps (x, y) to 2·F channels, the complex wavefields of the F sources, plus one for the
 squared slowness m = 1/velocity², shared by all sources (the reference's design). The loss asks
-every wavefield to satisfy the Helmholtz equation with the common m (`tasks.helmholtz`) and to
+every wavefield to satisfy the Helmholtz equation with the common m (`sirenkit.physics.helmholtz`) and to
 match the measured values at the receivers; m is never observed, so it is found through the PDE.
 
 The data file is the reference code's ``data_cylinder_5.mat``: ``source`` (F, 2), ``receivers``
@@ -27,68 +27,22 @@ from torch import Tensor, nn
 from sirenkit import ops
 from sirenkit.config import check_positive
 from sirenkit.errors import ConfigError, DataError
-from sirenkit.physics import solve_helmholtz_fd
-from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_points
-from sirenkit.samplers import grid
-from sirenkit.tasks.base import Batch
-from sirenkit.tasks.helmholtz import (
+from sirenkit.io.arrays import DEFAULT_DATA, ReceiverData, load_receiver_data, save_array
+from sirenkit.physics.helmholtz import (
     FIELD_SCALE,
-    evaluate_complex,
+    cylinder_velocity,
     gaussian_source,
     helmholtz_residual,
     mean_abs,
-    near_source_points,
-    save_field_panels,
+    solve_helmholtz_fd,
 )
+from sirenkit.plots import save_complex_field_panels, save_velocity_panel
+from sirenkit.protocols import Batch, merge_loss_weights
+from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_complex, evaluate_points
+from sirenkit.samplers import disc_points, grid
 
-LOSS_TERMS = ("residual_off", "residual_on", "data", "background")
-MAT_FIELDS = ("source", "receivers", "rec_val")
-DEFAULT_DATA = "helmholtz/data_cylinder_5.mat"
-
-
-@dataclass
-class ReceiverData:
-    """Sources (F, 2), receivers (R, 2) and the measured fields (R, F) complex, in sirenkit's convention."""
-
-    sources: np.ndarray
-    receivers: np.ndarray
-    values: np.ndarray
-
-
-def load_receiver_data(path: str | Path) -> ReceiverData:
-    """Read an FWI .mat file (fields source, receivers, rec_val) and conjugate rec_val into sirenkit's convention.
-
-    Raises:
-        DataError: missing or unreadable file, a missing field (named), or shapes that disagree.
-    """
-    import scipy.io
-
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file; pass --data with the FWI .mat file, e.g. "
-                        f"$SIRENKIT_DATA/{DEFAULT_DATA}")
-    try:
-        mat = scipy.io.loadmat(path)
-    except (ValueError, OSError, NotImplementedError) as exc:
-        raise DataError(f"{path}: not a readable MATLAB .mat file ({exc})") from None
-    missing = [name for name in MAT_FIELDS if name not in mat]
-    if missing:
-        found = ", ".join(k for k in mat if not k.startswith("__")) or "none"
-        raise DataError(f"{path}: missing field '{missing[0]}'; an FWI file needs source (F, 2), receivers (R, 2) and "
-                        f"rec_val (R, F) complex (found: {found})")
-    sources, receivers = np.asarray(mat["source"], float), np.asarray(mat["receivers"], float)
-    values = np.asarray(mat["rec_val"])
-    if sources.ndim != 2 or sources.shape[1] != 2 or receivers.ndim != 2 or receivers.shape[1] != 2:
-        raise DataError(f"{path}: source has shape {sources.shape} and receivers {receivers.shape}; both must be (N, 2)")
-    if values.shape != (len(receivers), len(sources)):
-        raise DataError(f"{path}: rec_val has shape {values.shape}; expected (receivers, sources) = "
-                        f"({len(receivers)}, {len(sources)})")
-    return ReceiverData(sources, receivers, np.conj(values.astype(complex)))
-
-
-def cylinder_velocity(coords: np.ndarray, radius: float, velocity: float) -> np.ndarray:
-    """Wave speed 1 with `velocity` inside a centred disc of `radius`: the model behind data_cylinder_5.mat."""
-    return np.where(np.hypot(coords[..., 0], coords[..., 1]) < radius, velocity, 1.0)
+LOSS_WEIGHTS = {"residual_off": 1.0, "residual_on": 0.14, "data": 30.0, "background": 30.0}
+"""Default weights of the FWI terms; see `HelmholtzInverseConfig.loss_weights`."""
 
 
 @dataclass
@@ -118,7 +72,7 @@ class HelmholtzInverseConfig:
     source_samples: int = 100
     """Points per step near each source (reference 100)."""
     field_scale: float = FIELD_SCALE
-    """The network outputs each field divided by field_scale (not the slowness): see `tasks.helmholtz.FIELD_SCALE`."""
+    """The network outputs each field divided by field_scale (not the slowness): see `sirenkit.physics.helmholtz.FIELD_SCALE`."""
     pretrain_steps: int = 0
     """First steps fit the fields with the velocity held at the background (term `background`, mean |m - 1|) and no
     receiver term, as the reference's --pretrain run before FWI; 0 starts FWI at once."""
@@ -126,8 +80,7 @@ class HelmholtzInverseConfig:
     """Nodes per axis of the grid for the FD reference fields and the velocity metric."""
     chunk_size: int = DEFAULT_CHUNK_SIZE
     """Points per forward pass when evaluating and exporting (bounds memory)."""
-    loss_weights: dict[str, float] = field(
-        default_factory=lambda: {"residual_off": 1.0, "residual_on": 0.14, "data": 30.0, "background": 30.0})
+    loss_weights: dict[str, float] = field(default_factory=lambda: dict(LOSS_WEIGHTS))
     """Weights of the mean |residual| off and on the sources, the mean |field - data| at the receivers and the
     pretraining's mean |m - 1|. The reference sums them (on-source x batch/1e3, data and background x batch); as means
     over 115² points and 5 sources that is 1 : 0.14 : 30 : 30."""
@@ -139,9 +92,7 @@ class HelmholtzInverseConfig:
         check_positive(self, "true_radius", "true_velocity", "pretrain_steps", allow_zero=True)
         if not 0.0 <= self.pml_width < 1.0:
             raise ConfigError(f"pml_width={self.pml_width} must lie in [0, 1); use the reference 0.5.")
-        unknown = set(self.loss_weights) - set(LOSS_TERMS)
-        if unknown:
-            raise ConfigError(f"loss_weights has unknown terms {sorted(unknown)}; helmholtz-inverse has: {', '.join(LOSS_TERMS)}.")
+        self.loss_weights = merge_loss_weights(LOSS_WEIGHTS, self.loss_weights, task="helmholtz-inverse")
 
 
 TRUE_CYLINDER = (0.1, 2.0)
@@ -231,11 +182,16 @@ class HelmholtzInverseTask:
         return self
 
     def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
+        """`batch_size` points: the receivers first, `source_samples` near each source last, uniform in between.
+
+        Deviation: a PDE has no finite training set, so 0 means the reference's 115² points; a step never takes
+        fewer than the receivers plus the near-source points.
+        """
         n_near = self.config.source_samples * self.n_sources
         n = max(batch_size if batch_size > 0 else 115 * 115, len(self.receivers) + n_near)
         coords = torch.rand(n, 2, generator=generator) * 2.0 - 1.0
         coords[: len(self.receivers)] = self.receivers
-        near = [near_source_points(self.config.source_samples, s, 5.0 * self.config.source_sigma, generator) for s in self.sources]
+        near = [disc_points(self.config.source_samples, s, 5.0 * self.config.source_sigma, generator) for s in self.sources]
         coords[n - n_near:] = torch.cat(near)
         g = torch.stack([gaussian_source(coords, s, self.config.source_sigma) for s in self.sources], -1)
         pretrain = torch.tensor(float(step <= self.config.pretrain_steps))
@@ -275,7 +231,8 @@ class HelmholtzInverseTask:
         truth = self.true_velocity[self.inside]
         error = velocity[self.inside] - truth
         mse = float(np.mean(np.abs(fields[:, self.field_mask] - self.reference[:, self.field_mask]) ** 2) / 2.0)
-        at_receivers = self.config.field_scale * evaluate_complex(field, self.receivers, self.config.chunk_size)[:, : self.n_sources]
+        at_receivers = evaluate_complex(field, self.receivers, chunk_size=self.config.chunk_size)[:, : self.n_sources]
+        at_receivers = self.config.field_scale * at_receivers
         misfit = np.linalg.norm(at_receivers - self.data.values) / np.linalg.norm(self.data.values)
         anomaly = self.true_velocity[self.inside] != 1.0
         contrast = float(velocity[self.inside][anomaly].mean() - velocity[self.inside][~anomaly].mean())
@@ -288,40 +245,11 @@ class HelmholtzInverseTask:
 
     def export(self, field: nn.Module, out_dir: Path) -> list[Path]:
         """field.npy (F, n, n) complex, velocity.npy (n, n), velocity.png and fields.png (middle source)."""
-        from sirenkit.io.run_dir import atomic_path
-
         fields, velocity = self.predict(field)
-        paths = []
-        for name, array in (("field.npy", fields), ("velocity.npy", velocity)):
-            with atomic_path(out_dir / name) as tmp, open(tmp, "wb") as f:
-                np.save(f, array)
-            paths.append(out_dir / name)
+        paths = [save_array(out_dir / "field.npy", fields), save_array(out_dir / "velocity.npy", velocity)]
         paths.append(save_velocity_panel(out_dir / "velocity.png", velocity, self.true_velocity, self.receivers.numpy(),
                                          self.sources.numpy()))
         j = self.n_sources // 2
         rows = [(f"network, source {j}", fields[j]), ("FD, true model", self.reference[j]), ("error", fields[j] - self.reference[j])]
-        paths.append(save_field_panels(out_dir / "fields.png", rows, velocity, self.config.pml_width, "fitted velocity"))
+        paths.append(save_complex_field_panels(out_dir / "fields.png", rows, velocity, self.config.pml_width, "fitted velocity"))
         return paths
-
-
-def save_velocity_panel(path: Path, fitted: np.ndarray, truth: np.ndarray, receivers: np.ndarray, sources: np.ndarray) -> Path:
-    """Fitted and true velocity side by side on one colour scale, with receivers (x) and sources (*)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sirenkit.io.run_dir import atomic_path
-
-    fig, axes = plt.subplots(1, 2, figsize=(9, 4), constrained_layout=True)
-    vmin, vmax = min(fitted.min(), truth.min()), max(fitted.max(), truth.max())
-    for ax, (title, image) in zip(axes, (("fitted velocity", fitted), ("true velocity", truth))):
-        im = ax.imshow(image.T, origin="lower", extent=(-1, 1, -1, 1), cmap="viridis", vmin=vmin, vmax=vmax)
-        ax.plot(receivers[:, 0], receivers[:, 1], "wx", ms=3)
-        ax.plot(sources[:, 0], sources[:, 1], "r*", ms=6)
-        ax.set_title(title)
-    fig.colorbar(im, ax=axes, shrink=0.8)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=80, format="png")
-    plt.close(fig)
-    return path

@@ -14,9 +14,14 @@ from sirenkit.differences import image_gradient, image_laplacian
 from sirenkit.errors import ConfigError
 from sirenkit.io.image import load_image, save_image
 from sirenkit.metrics import psnr, ssim
-from sirenkit.render import DEFAULT_CHUNK_SIZE, derivative_images, render_image
+from sirenkit.plots import save_derivative_panel
+from sirenkit.protocols import merge_loss_weights
+from sirenkit.render import DEFAULT_CHUNK_SIZE, derivative_images, render_image, render_image_file
 from sirenkit.samplers import GridSampler, grid
 from sirenkit.tasks.base import ValueFit
+
+LOSS_WEIGHTS = {"mse": 1.0}
+"""Default weight of each loss term: the image task has one, 'mse' on values in [-1, 1]."""
 
 
 @dataclass
@@ -29,14 +34,13 @@ class ImageConfig:
     """Resize so the longer side has this many pixels, keeping the aspect (0 keeps the file's size). The notebook fits 256^2."""
     chunk_size: int = DEFAULT_CHUNK_SIZE
     """Points per forward pass when evaluating and exporting (bounds memory)."""
-    loss_weights: dict[str, float] = field(default_factory=lambda: {"mse": 1.0})
+    loss_weights: dict[str, float] = field(default_factory=lambda: dict(LOSS_WEIGHTS))
     """Weight of each loss term; the image task has one, 'mse' on values in [-1, 1]."""
 
     def __post_init__(self) -> None:
         check_positive(self, "size", allow_zero=True)
         check_positive(self, "chunk_size")
-        if set(self.loss_weights) - {"mse"}:
-            raise ConfigError(f"loss_weights has unknown terms {sorted(set(self.loss_weights) - {'mse'})}; the image task has 'mse' only.")
+        self.loss_weights = merge_loss_weights(LOSS_WEIGHTS, self.loss_weights, task="image")
 
 
 class ImageTask(ValueFit):
@@ -50,6 +54,9 @@ class ImageTask(ValueFit):
 
     name = "image"
     in_features = 2
+    shape: tuple[int, int]
+    """The `shape` capability (`sirenkit.protocols`): the sampling grid, the image's (H, W) pixels; `fields.build` sizes a positional
+    encoding's octaves for its smallest side."""
 
     def __init__(self, image: np.ndarray, *, config: ImageConfig | None = None) -> None:
         image = np.asarray(image, dtype=np.float32)
@@ -94,12 +101,21 @@ class ImageTask(ValueFit):
         pred = self.reconstruct(field)
         return {"psnr": psnr(pred, self.image), "ssim": ssim(pred, self.image)}
 
+    @classmethod
+    def render(cls, field: nn.Module, run: str | Path, *, out: str | Path, size: tuple[int, int] | None = None,
+               chunk_size: int = DEFAULT_CHUNK_SIZE) -> list[Path]:
+        """The fitted image at any `size` (H, W), into `out` (PNG, JPEG, TIFF or BMP): `sirenkit render RUN --size H W`.
+
+        A classmethod: rendering needs the field, not the training image (`run` is not read).
+        """
+        return [render_image_file(field, out, size, chunk_size=chunk_size)]
+
     def export(self, field: nn.Module, out_dir: Path) -> list[Path]:
         pred = self.reconstruct(field)
         paths = [save_image(out_dir / "reconstruction.png", pred)]
         rows = [("ground truth (finite differences)", self.image, *image_derivatives(self.image)),
                 ("fit (exact derivatives)", pred, *derivative_images(field, self.shape, chunk_size=self.config.chunk_size))]
-        paths.append(save_panel(out_dir / "panel.png", rows))
+        paths.append(save_derivative_panel(out_dir / "panel.png", rows))
         return paths
 
 
@@ -114,33 +130,5 @@ def image_derivatives(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.linalg.norm(grad, axis=-1), image_laplacian(values)[:, :, 0]
 
 
-def save_panel(path: Path, rows: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]) -> Path:
-    """One row per (label, image in [0, 1], |grad|, Laplacian): the paper's Fig. 1 layout.
-
-    Each derivative panel is scaled to its own 99th percentile, with a colour bar, so it is never
-    all black whatever the units.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sirenkit.io.run_dir import atomic_path
-
-    fig, axes = plt.subplots(len(rows), 3, figsize=(11, 3.7 * len(rows)), constrained_layout=True, squeeze=False)
-    for row, (label, image, g, lp) in zip(axes, rows):
-        shown = image[..., 0] if image.shape[-1] == 1 else image[..., :3]
-        row[0].imshow(shown, cmap="gray", vmin=0, vmax=1)
-        row[0].set_title(label)
-        vmax = max(float(np.percentile(g, 99)), 1e-12)
-        fig.colorbar(row[1].imshow(g, cmap="magma", vmin=0, vmax=vmax), ax=row[1], shrink=0.8)
-        row[1].set_title("|∇|")
-        lim = max(float(np.percentile(np.abs(lp), 99)), 1e-12)
-        fig.colorbar(row[2].imshow(lp, cmap="RdBu_r", vmin=-lim, vmax=lim), ax=row[2], shrink=0.8)
-        row[2].set_title("Δ")
-        for ax in row:
-            ax.set_axis_off()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100, format="png")
-    plt.close(fig)
-    return path
+save_panel = save_derivative_panel
+"""The old name, still imported by sirenkit.compare; use `sirenkit.plots.save_derivative_panel`."""

@@ -24,12 +24,13 @@ from sirenkit.config import check_positive, from_dict, load_run_config
 from sirenkit.errors import ConfigError
 from sirenkit.io.pointcloud import Normalization, Surface, load_mesh, load_surface, sphere_surface
 from sirenkit.mesh import compare_meshes, extract_mesh, keep_near, save_mesh, save_mesh_picture, save_slices, trim_far
+from sirenkit.protocols import Batch, merge_loss_weights
 from sirenkit.render import DEFAULT_CHUNK_SIZE
-from sirenkit.tasks.base import Batch
 
 log = logging.getLogger(__name__)
 
-LOSS_TERMS = ("sdf", "off_surface", "normal", "eikonal")
+LOSS_WEIGHTS = {"sdf": 3e3, "off_surface": 1e2, "normal": 1e2, "eikonal": 5e1}
+"""Default weights of the SDF terms (reference code, loss_functions.sdf); see `SDFConfig.loss_weights`."""
 NORMALIZATION_FILE = "normalization.json"
 BUILTIN_SHAPES = ("sphere",)
 
@@ -64,7 +65,7 @@ class SDFConfig:
     """Points sampled on each surface for Chamfer, normal consistency and F-score."""
     f_score_threshold: float = 0.01
     """Distance, as a fraction of the reference's bounding-box diagonal, under which a point counts as matched."""
-    loss_weights: dict[str, float] = field(default_factory=lambda: {"sdf": 3e3, "off_surface": 1e2, "normal": 1e2, "eikonal": 5e1})
+    loss_weights: dict[str, float] = field(default_factory=lambda: dict(LOSS_WEIGHTS))
     """Weights of the terms (reference code, loss_functions.sdf): |f| on the surface 3e3, exp(-100|f|) off it 1e2,
     1 - cos(grad f, n) 1e2, | |grad f| - 1 | 5e1."""
 
@@ -76,9 +77,7 @@ class SDFConfig:
             raise ConfigError(f"extent={self.extent} must be in (0, 1]; the field lives on [-1, 1]^3. Pass e.g. --extent 0.9.")
         if self.resolution < 8:
             raise ConfigError(f"resolution={self.resolution} is too coarse to mesh; pass e.g. --resolution 256.")
-        unknown = set(self.loss_weights) - set(LOSS_TERMS)
-        if unknown:
-            raise ConfigError(f"loss_weights has unknown terms {sorted(unknown)}; the SDF task has: {', '.join(LOSS_TERMS)}.")
+        self.loss_weights = merge_loss_weights(LOSS_WEIGHTS, self.loss_weights, task="sdf")
 
 
 class SDFTask:
@@ -135,7 +134,10 @@ class SDFTask:
         return self
 
     def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
-        """`batch_size` surface points (0: all of them) first, then as many uniform points in [-1, 1]^3."""
+        """`batch_size` surface points (0: all of them) first, then as many uniform points in [-1, 1]^3.
+
+        Deviation: a step holds 2·batch_size points, as in the reference code, whose batch counts surface points.
+        """
         n = len(self.points) if batch_size <= 0 else batch_size
         device = self.points.device
         index = torch.randint(len(self.points), (n,), generator=generator).to(device)
@@ -253,4 +255,4 @@ def remesh(run: str | Path, *, resolution: int = 256, chunk_size: int = DEFAULT_
     return paths, result
 
 
-__all__ = ["LOSS_TERMS", "SDFConfig", "SDFTask", "remesh"]
+__all__ = ["LOSS_WEIGHTS", "SDFConfig", "SDFTask", "remesh"]

@@ -7,6 +7,7 @@ graph, so their memory is one frame plus one chunk whatever the number of frames
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,11 +22,17 @@ from sirenkit.errors import ConfigError
 from sirenkit.io.run_dir import write_json
 from sirenkit.io.video import load_video, parse_frames, write_video
 from sirenkit.metrics import psnr, ssim
-from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_grid
-from sirenkit.tasks.base import Batch
+from sirenkit.plots import save_frame_psnr
+from sirenkit.protocols import Batch, merge_loss_weights
+from sirenkit.render import DEFAULT_CHUNK_SIZE, VIDEO_SUFFIXES, check_chunk_size, check_render_out, evaluate_grid, run_metadata
+
+log = logging.getLogger(__name__)
 
 VIDEO_FILE = "video.json"
 """Frames, size and frame rate of a fitted clip, written beside the model for `render`."""
+
+LOSS_WEIGHTS = {"mse": 1.0}
+"""Default weight of each loss term: the video task has one, 'mse' on values in [-1, 1]."""
 
 
 @dataclass
@@ -40,7 +47,7 @@ class VideoConfig:
     """H W: resize frames to H x W pixels (anti-aliased); 0 for one of them keeps the aspect; 0 0 keeps the size."""
     chunk_size: int = DEFAULT_CHUNK_SIZE
     """Points per forward pass when evaluating and exporting (bounds memory)."""
-    loss_weights: dict[str, float] = field(default_factory=lambda: {"mse": 1.0})
+    loss_weights: dict[str, float] = field(default_factory=lambda: dict(LOSS_WEIGHTS))
     """Weight of each loss term; the video task has one, 'mse' on values in [-1, 1]."""
 
     def __post_init__(self) -> None:
@@ -49,8 +56,7 @@ class VideoConfig:
             raise ConfigError(f"size={self.size} must be two sizes H W >= 0, e.g. --size 64 160 (0 0 keeps the video's size).")
         parse_frames(self.frames)
         check_positive(self, "chunk_size")
-        if set(self.loss_weights) - {"mse"}:
-            raise ConfigError(f"loss_weights has unknown terms {sorted(set(self.loss_weights) - {'mse'})}; the video task has 'mse' only.")
+        self.loss_weights = merge_loss_weights(LOSS_WEIGHTS, self.loss_weights, task="video")
 
 
 class VideoTask:
@@ -67,6 +73,9 @@ class VideoTask:
 
     name = "video"
     in_features = 3
+    shape: tuple[int, int, int]
+    """The `shape` capability (`sirenkit.protocols`): the sampling grid, the clip's (T, H, W) pixels; `fields.build` sizes a positional
+    encoding's octaves for its smallest side."""
     fit_presets: ClassVar[dict[str, float | int]] = {"batch_size": 16384, "eval_every": 1000, "steps": 1000}
     """FitConfig defaults for video: 16384 random pixels per step; evaluation covers every frame, so it runs rarely."""
     cli_examples: ClassVar[tuple[str, ...]] = (
@@ -117,6 +126,7 @@ class VideoTask:
         return torch.stack(axes, dim=-1)
 
     def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
+        """`batch_size` random pixels of the whole clip, drawn with replacement (0: every pixel of every frame)."""
         total = len(self._pixels)
         if 0 < batch_size < total:
             index = torch.randint(total, (batch_size,), generator=generator).to(self._pixels.device)
@@ -145,6 +155,30 @@ class VideoTask:
         psnrs, ssims = self.frame_metrics(field)
         return {"psnr": float(np.mean(psnrs)), "psnr_std": float(np.std(psnrs)),
                 "ssim": float(np.mean(ssims)), "ssim_std": float(np.std(ssims))}
+
+    @classmethod
+    def render(cls, field: nn.Module, run: str | Path, *, out: str | Path, size: tuple[int, int] | None = None,
+               frames: int | None = None, fps: float | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE) -> list[Path]:
+        """The clip's time span as `out` (MP4), frame by frame: `frames` frames of `size` (H, W) at `fps`.
+
+        Each defaults to the clip's, read from `VIDEO_FILE` in `run`; more frames than the clip had
+        over the same span is slow motion, and any size works.
+        """
+        meta = run_metadata(run, VIDEO_FILE)
+        size = tuple(size) if size else (meta.get("height"), meta.get("width"))
+        frames = frames or meta.get("frames")
+        fps = fps or meta.get("fps", 25.0)
+        if not all(size) or min(size) < 1:
+            raise ConfigError(f"--size {size}: pass --size H W with both >= 1 (the run has no {VIDEO_FILE} to take the size from).")
+        if not frames or frames < 1:
+            raise ConfigError(f"--frames {frames}: pass the number of frames to render (>= 1), e.g. --frames 100.")
+        if fps <= 0:
+            raise ConfigError(f"--fps {fps} must be > 0, e.g. --fps 25.")
+        out = check_render_out(out, VIDEO_SUFFIXES, "a video")
+        rendered = (np.rint(frame * 255.0).astype(np.uint8) for frame in
+                    render_video_frames(field, frames, size, chunk_size=check_chunk_size(chunk_size)))
+        log.info("rendering %d frames of %dx%d at %g fps", frames, size[0], size[1], fps)
+        return [write_video(out, rendered, fps=fps, size=size)]
 
     def export(self, field: nn.Module, out_dir: Path) -> list[Path]:
         psnrs: list[float] = []
@@ -203,24 +237,3 @@ def save_strip(path: Path, strip: list[np.ndarray], shown: np.ndarray) -> Path:
     from sirenkit.io.image import save_image
 
     return save_image(path, np.concatenate(strip, axis=1).astype(np.float32) / 255.0)
-
-
-def save_frame_psnr(path: Path, psnrs: list[float]) -> Path:
-    """PSNR of every frame against its index, with the mean +- std in the title."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sirenkit.io.run_dir import atomic_path
-
-    fig, ax = plt.subplots(figsize=(7, 3), constrained_layout=True)
-    ax.plot(np.arange(len(psnrs)), psnrs, marker="." if len(psnrs) < 60 else None)
-    ax.set_xlabel("frame")
-    ax.set_ylabel("PSNR (dB)")
-    ax.set_title(f"per-frame PSNR: {np.mean(psnrs):.2f} +- {np.std(psnrs):.2f} dB")
-    ax.grid(alpha=0.3)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100, format="png")
-    plt.close(fig)
-    return path

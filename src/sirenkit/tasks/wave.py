@@ -3,7 +3,7 @@
 The field maps (t, x, y) to u. It never sees the solution: it learns from the initial
 displacement, the initial velocity (zero) and the PDE residual at random points, with a time
 window that grows during training (the reference's `WaveSource`). It is scored against a
-finite-difference time-domain solution (`sirenkit.physics.solve_wave_fdtd`).
+finite-difference time-domain solution (`sirenkit.physics.wave.solve_wave_fdtd`).
 """
 
 from __future__ import annotations
@@ -21,11 +21,14 @@ from torch import Tensor, nn
 from sirenkit import ops
 from sirenkit.config import check_positive
 from sirenkit.errors import ConfigError
-from sirenkit.physics import gaussian_pulse, solve_wave_fdtd
+from sirenkit.io.arrays import save_array
+from sirenkit.physics.wave import gaussian_pulse, solve_wave_fdtd
+from sirenkit.plots import save_wave_frames
+from sirenkit.protocols import Batch, merge_loss_weights
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_points
-from sirenkit.tasks.base import Batch
 
-LOSS_TERMS = ("initial", "initial_velocity", "residual")
+LOSS_WEIGHTS = {"initial": 1.0, "initial_velocity": 1.0, "residual": 1e2}
+"""Default weights of the wave terms; see `WaveConfig.loss_weights`."""
 SOURCE_RADIUS_PER_SIGMA = 500.0
 """The reference samples its source points in a disc of radius 500·σ (0.25 for σ = 5e-4)."""
 
@@ -66,7 +69,7 @@ class WaveConfig:
     """Reference solution: FDTD on grids frame_size refined 2x and 4x this (Richardson-combined); 2 gives about 0.2 percent error."""
     chunk_size: int = DEFAULT_CHUNK_SIZE
     """Points per forward pass when evaluating and exporting (bounds memory)."""
-    loss_weights: dict[str, float] = field(default_factory=lambda: {"initial": 1.0, "initial_velocity": 1.0, "residual": 1e2})
+    loss_weights: dict[str, float] = field(default_factory=lambda: dict(LOSS_WEIGHTS))
     """Weights of the dimensionless terms (see WaveTask). Residual 1e2: after 600 steps (3x128, 4096 points, lr 1e-4) the
     mean relative frame MSE was 0.67, 0.32, 0.24, 0.90, 0.64, 0.95 at weights 1, 10, 1e2, 1e3, 1e4, 1e5."""
 
@@ -86,9 +89,7 @@ class WaveConfig:
             warnings.warn(f"the pulse reaches the domain's edge before t = {max(self.frame_times):g}; the FDTD reference "
                           "reflects it there (u = 0 walls), the network's free-space solution does not, so late frames disagree.",
                           stacklevel=2)
-        unknown = set(self.loss_weights) - set(LOSS_TERMS)
-        if unknown:
-            raise ConfigError(f"loss_weights has unknown terms {sorted(unknown)}; the wave task has: {', '.join(LOSS_TERMS)}.")
+        self.loss_weights = merge_loss_weights(LOSS_WEIGHTS, self.loss_weights, task="wave")
 
 
 class WaveTask:
@@ -168,7 +169,10 @@ class WaveTask:
         return self.config.t_max * min(1.0, step / self.config.ramp_steps)
 
     def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
-        """`points` space-time points (batch_size overrides it when > 0), then 2·initial_points at t = 0."""
+        """`batch_size` space-time points (0: the config's `points`), then 2·initial_points at t = 0.
+
+        Deviation: a PDE has no finite training set, so 0 means `WaveConfig.points`; the t = 0 points come on top.
+        """
         c = self.config
         n, m = batch_size or c.points, c.initial_points
         inner = torch.rand(n, 3, generator=generator) * torch.tensor([self.window(step), 2.0, 2.0]) - torch.tensor([0.0, 1.0, 1.0])
@@ -221,44 +225,7 @@ class WaveTask:
 
     def export(self, field: nn.Module, out_dir: Path) -> list[Path]:
         """field.npy and reference.npy (frames, frame_size, frame_size) and frames.png (network, FDTD, difference)."""
-        from sirenkit.io.run_dir import atomic_path
-
         out_dir = Path(out_dir)
         frames = self.frames(field)
-        paths = []
-        for name, array in (("field.npy", frames), ("reference.npy", self.reference)):
-            with atomic_path(out_dir / name) as tmp, open(tmp, "wb") as f:
-                np.save(f, array)
-            paths.append(out_dir / name)
-        return [*paths, save_wave_frames(out_dir / "frames.png", frames, self.reference, self.frame_times)]
-
-
-def save_wave_frames(path: Path, frames: np.ndarray, reference: np.ndarray, times: tuple[float, ...]) -> Path:
-    """A grid of frames over time: network, FDTD reference and their difference, one column per time.
-
-    Each column shares one symmetric colour scale, the reference frame's largest |u|.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sirenkit.io.run_dir import atomic_path
-
-    rows = (("SIREN", frames), ("FDTD reference", reference), ("difference", frames - reference))
-    fig, axes = plt.subplots(3, len(times), figsize=(2.2 * len(times), 6.6), constrained_layout=True, squeeze=False)
-    for j, t in enumerate(times):
-        lim = max(float(np.abs(reference[j]).max()), 1e-12)
-        for i, (label, stack) in enumerate(rows):
-            ax = axes[i, j]
-            ax.imshow(stack[j].T, cmap="RdBu_r", vmin=-lim, vmax=lim, origin="lower", extent=(-1, 1, -1, 1))
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if i == 0:
-                ax.set_title(f"t = {t:g}")
-            if j == 0:
-                ax.set_ylabel(label)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=80, format="png")
-    plt.close(fig)
-    return path
+        return [save_array(out_dir / "field.npy", frames), save_array(out_dir / "reference.npy", self.reference),
+                save_wave_frames(out_dir / "frames.png", frames, self.reference, self.frame_times)]

@@ -1,0 +1,189 @@
+"""Every figure sirenkit writes: PNG files drawn on a bare `matplotlib.figure.Figure`.
+
+No pyplot: no global figure state and no backend switch, so a notebook user's backend is the same
+after `sirenkit.fit(..., out=...)` as before. matplotlib is imported when a figure is drawn, not
+when sirenkit is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sirenkit.io.run_dir import atomic_path
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def figure(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float], **subplots: object) -> tuple[Figure, np.ndarray]:
+    """A constrained-layout Figure of its own (not registered with pyplot) and its (nrows, ncols) array of axes."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.subplots(nrows, ncols, squeeze=False, **subplots)
+
+
+def save_figure(fig: Figure, path: str | Path, *, dpi: int = 100) -> Path:
+    """Write `fig` as a PNG, atomically (a reader never sees half a file)."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, format="png")
+    return path
+
+
+def save_derivative_panel(path: str | Path, rows: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]) -> Path:
+    """One row per (label, image in [0, 1], |grad|, Laplacian): the paper's Fig. 1 layout.
+
+    Each derivative panel is scaled to its own 99th percentile, with a colour bar, so it is never
+    all black whatever the units.
+    """
+    fig, axes = figure(len(rows), 3, figsize=(11, 3.7 * len(rows)))
+    for row, (label, image, g, lp) in zip(axes, rows):
+        shown = image[..., 0] if image.shape[-1] == 1 else image[..., :3]
+        row[0].imshow(shown, cmap="gray", vmin=0, vmax=1)
+        row[0].set_title(label)
+        vmax = max(float(np.percentile(g, 99)), 1e-12)
+        fig.colorbar(row[1].imshow(g, cmap="magma", vmin=0, vmax=vmax), ax=row[1], shrink=0.8)
+        row[1].set_title("|∇|")
+        lim = max(float(np.percentile(np.abs(lp), 99)), 1e-12)
+        fig.colorbar(row[2].imshow(lp, cmap="RdBu_r", vmin=-lim, vmax=lim), ax=row[2], shrink=0.8)
+        row[2].set_title("Δ")
+        for ax in row:
+            ax.set_axis_off()
+    return save_figure(fig, path)
+
+
+def save_complex_field_panels(path: str | Path, rows: list[tuple[str, np.ndarray]], velocity: np.ndarray, pml_width: float,
+                              velocity_label: str = "velocity") -> Path:
+    """One row per (label, complex (n, n) field): real, imaginary, magnitude; the velocity beside the first row.
+
+    Fields are indexed [i, j] at (x_i, y_j) and drawn with x to the right, y up; the dashed square
+    is the inner edge of the PML.
+    """
+    fig, axes = figure(len(rows), 4, figsize=(14, 3.4 * len(rows)))
+    extent = (-1, 1, -1, 1)
+    for r, (label, values) in enumerate(rows):
+        lim = max(float(np.nanpercentile(np.abs(values), 99.5)), 1e-12)
+        panels = [(values.real, "RdBu_r", -lim, lim, "real"), (values.imag, "RdBu_r", -lim, lim, "imaginary"),
+                  (np.abs(values), "magma", 0, lim, "magnitude")]
+        for ax, (image, cmap, vmin, vmax, title) in zip(axes[r], panels):
+            fig.colorbar(ax.imshow(image.T, origin="lower", extent=extent, cmap=cmap, vmin=vmin, vmax=vmax), ax=ax, shrink=0.8)
+            ax.set_title(f"{label}: {title}")
+        last = axes[r, 3]
+        if r == 0:
+            fig.colorbar(last.imshow(velocity.T, origin="lower", extent=extent, cmap="viridis"), ax=last, shrink=0.8)
+            last.set_title(velocity_label)
+        else:
+            last.set_axis_off()
+        inner = 1.0 - pml_width
+        for ax in axes[r, :3] if r else axes[r]:
+            ax.plot([-inner, inner, inner, -inner, -inner], [-inner, -inner, inner, inner, -inner], "k--", lw=0.6)
+            ax.set_xticks([])
+            ax.set_yticks([])
+    return save_figure(fig, path, dpi=80)
+
+
+def save_velocity_panel(path: str | Path, fitted: np.ndarray, truth: np.ndarray, receivers: np.ndarray, sources: np.ndarray) -> Path:
+    """Fitted and true velocity side by side on one colour scale, with receivers (x) and sources (*)."""
+    fig, axes = figure(1, 2, figsize=(9, 4))
+    vmin, vmax = min(fitted.min(), truth.min()), max(fitted.max(), truth.max())
+    for ax, (title, image) in zip(axes[0], (("fitted velocity", fitted), ("true velocity", truth))):
+        im = ax.imshow(image.T, origin="lower", extent=(-1, 1, -1, 1), cmap="viridis", vmin=vmin, vmax=vmax)
+        ax.plot(receivers[:, 0], receivers[:, 1], "wx", ms=3)
+        ax.plot(sources[:, 0], sources[:, 1], "r*", ms=6)
+        ax.set_title(title)
+    fig.colorbar(im, ax=list(axes[0]), shrink=0.8)
+    return save_figure(fig, path, dpi=80)
+
+
+def save_wave_frames(path: str | Path, frames: np.ndarray, reference: np.ndarray, times: tuple[float, ...]) -> Path:
+    """A grid of frames over time: network, FDTD reference and their difference, one column per time.
+
+    Each column shares one symmetric colour scale, the reference frame's largest |u|.
+    """
+    rows = (("SIREN", frames), ("FDTD reference", reference), ("difference", frames - reference))
+    fig, axes = figure(3, len(times), figsize=(2.2 * len(times), 6.6))
+    for j, t in enumerate(times):
+        lim = max(float(np.abs(reference[j]).max()), 1e-12)
+        for i, (label, stack) in enumerate(rows):
+            ax = axes[i, j]
+            ax.imshow(stack[j].T, cmap="RdBu_r", vmin=-lim, vmax=lim, origin="lower", extent=(-1, 1, -1, 1))
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == 0:
+                ax.set_title(f"t = {t:g}")
+            if j == 0:
+                ax.set_ylabel(label)
+    return save_figure(fig, path, dpi=80)
+
+
+def save_waveform(path: str | Path, truth: np.ndarray, pred: np.ndarray, sample_rate: int) -> Path:
+    """Ground truth, fit and error of the first channel against time (paper Fig. 3 layout)."""
+    t = np.arange(len(truth)) / sample_rate
+    fig, axes = figure(3, 1, figsize=(10, 6), sharex=True)
+    axes = axes[:, 0]
+    rows = [("ground truth", truth[:, 0], "C0"), ("fit", pred[:, 0], "C1"), ("error (fit - truth)", pred[:, 0] - truth[:, 0], "C3")]
+    for ax, (label, values, colour) in zip(axes, rows):
+        ax.plot(t, values, lw=0.3, color=colour)
+        ax.set_ylabel(label)
+    axes[0].set_ylim(-1.05, 1.05)
+    axes[1].set_ylim(-1.05, 1.05)
+    axes[-1].set_xlabel("time (s); amplitude normalised to max |x| = 1" + (", channel 1" if truth.shape[1] > 1 else ""))
+    return save_figure(fig, path)
+
+
+def save_spectrogram(path: str | Path, truth: np.ndarray, pred: np.ndarray, sample_rate: int) -> Path:
+    """Log-power spectrograms (dB) of ground truth and fit, channels averaged, on one colour scale."""
+    from scipy.signal import spectrogram
+
+    nperseg = int(min(1024, 2 ** np.floor(np.log2(max(16, len(truth) // 16)))))  # >= 16 windows for short clips
+    specs = []
+    for values in (truth.mean(1), pred.mean(1)):
+        freqs, times, power = spectrogram(values, fs=sample_rate, nperseg=nperseg, noverlap=nperseg // 2)
+        specs.append(10.0 * np.log10(power + 1e-12))
+    vmax = float(specs[0].max())
+    fig, axes = figure(1, 2, figsize=(11, 4), sharey=True)
+    for ax, spec, label in zip(axes[0], specs, ("ground truth", "fit")):
+        image = ax.pcolormesh(times, freqs, spec, shading="auto", cmap="magma", vmin=vmax - 100.0, vmax=vmax)
+        ax.set_title(label)
+        ax.set_xlabel("time (s)")
+    axes[0, 0].set_ylabel("frequency (Hz)")
+    fig.colorbar(image, ax=list(axes[0]), label="power (dB)")
+    return save_figure(fig, path)
+
+
+def save_frame_psnr(path: str | Path, psnrs: list[float]) -> Path:
+    """PSNR of every frame against its index, with the mean +- std in the title."""
+    fig, axes = figure(1, 1, figsize=(7, 3))
+    ax = axes[0, 0]
+    ax.plot(np.arange(len(psnrs)), psnrs, marker="." if len(psnrs) < 60 else None)
+    ax.set_xlabel("frame")
+    ax.set_ylabel("PSNR (dB)")
+    ax.set_title(f"per-frame PSNR: {np.mean(psnrs):.2f} +- {np.std(psnrs):.2f} dB")
+    ax.grid(alpha=0.3)
+    return save_figure(fig, path)
+
+
+def save_sdf_slices(path: str | Path, slices: list[tuple[str, str, str, np.ndarray, np.ndarray, np.ndarray]]) -> Path:
+    """Contour plots of an SDF on planes, one per (title, x label, y label, u, v, values (len(v), len(u))).
+
+    The zero level (the surface) is drawn in black on a symmetric colour scale.
+    """
+    fig, axes = figure(1, len(slices), figsize=(4.5 * len(slices), 4.2))
+    for ax, (title, xlabel, ylabel, u, v, values) in zip(axes[0], slices):
+        lim = float(np.abs(values).max())
+        filled = ax.contourf(u, v, values, levels=np.linspace(-lim, lim, 21), cmap="RdBu_r")
+        ax.contour(u, v, values, levels=[0.0], colors="k", linewidths=1.5)
+        ax.set_aspect("equal")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        fig.colorbar(filled, ax=ax, shrink=0.85)
+    return save_figure(fig, path, dpi=80)
+
+
+__all__ = ["figure", "save_complex_field_panels", "save_derivative_panel", "save_figure", "save_frame_psnr", "save_sdf_slices",
+           "save_spectrogram", "save_velocity_panel", "save_wave_frames", "save_waveform"]
