@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sirenkit.fwi_fd import FDInversion, velocity_metrics
+from sirenkit.physics.fwi import FDInversion, velocity_metrics
 from sirenkit.tasks.helmholtz_inverse import HelmholtzInverseConfig, HelmholtzInverseTask
 
 sys.path.insert(0, str(Path(__file__).parent))

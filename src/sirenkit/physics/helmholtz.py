@@ -174,6 +174,43 @@ def _check_inputs(velocity: np.ndarray, source_xy: tuple[float, float], pml_widt
     return velocity
 
 
+def helmholtz_operator(n: int, wavenumber: float, pml_width: float = 0.5, a0: float = 5.0) -> tuple[scipy.sparse.csc_matrix, np.ndarray]:
+    """(L, c): the 5-point FD Helmholtz matrix with the PML is L + diag(c · k² · m) on an n×n node grid, m = 1/velocity².
+
+    L holds every term that does not depend on the medium: A = ey/ex at x-midpoints (i+1/2, j),
+    B = ex/ey at y-midpoints (i, j+1/2); c = ex·ey at the nodes (1 inside the PML's inner square).
+    Nodes are ordered [i, j] at (x_i, y_j); u = 0 just outside the grid.
+    """
+    h = 2.0 / (n - 1)
+    nodes = np.linspace(-1.0, 1.0, n)
+    e_node = pml_stretch(nodes, wavenumber, pml_width, a0)
+    e_mid = pml_stretch(0.5 * (nodes[:-1] + nodes[1:]), wavenumber, pml_width, a0)
+    a_mid = e_node[None, :] / e_mid[:, None]
+    b_mid = e_node[:, None] / e_mid[None, :]
+    c_node = e_node[:, None] * e_node[None, :]
+    index = np.arange(n * n).reshape(n, n)
+    diag = np.zeros((n, n), complex)
+    diag[:-1, :] -= a_mid / h**2
+    diag[1:, :] -= a_mid / h**2
+    diag[:, :-1] -= b_mid / h**2
+    diag[:, 1:] -= b_mid / h**2
+    rows, cols, vals = [index.ravel()], [index.ravel()], [diag.ravel()]
+    for a, b, coef in ((index[:-1, :], index[1:, :], a_mid), (index[:, :-1], index[:, 1:], b_mid)):
+        rows += [a.ravel(), b.ravel()]
+        cols += [b.ravel(), a.ravel()]
+        vals += [coef.ravel() / h**2] * 2
+    matrix = scipy.sparse.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n * n, n * n))
+    return matrix, c_node.ravel()
+
+
+def point_source_rhs(n: int, source_xy: tuple[float, float]) -> np.ndarray:
+    """A discrete delta -1/h² at the node nearest `source_xy`, as a flat (n*n,) complex vector."""
+    h = 2.0 / (n - 1)
+    rhs = np.zeros(n * n, dtype=complex)
+    rhs[int(round((source_xy[0] + 1.0) / h)) * n + int(round((source_xy[1] + 1.0) / h))] = -1.0 / h**2
+    return rhs
+
+
 def solve_helmholtz_fd(
     velocity: np.ndarray,
     wavenumber: float,
@@ -188,38 +225,6 @@ def solve_helmholtz_fd(
     """
     velocity = _check_inputs(velocity, source_xy, pml_width)
     n = velocity.shape[0]
-    h = 2.0 / (n - 1)
-    nodes = np.linspace(-1.0, 1.0, n)
-    mids = 0.5 * (nodes[:-1] + nodes[1:])
-    ex_node, ey_node = pml_stretch(nodes, wavenumber, pml_width, a0), pml_stretch(nodes, wavenumber, pml_width, a0)
-    ex_mid = pml_stretch(mids, wavenumber, pml_width, a0)
-    # A = ey/ex at x-midpoints (i+1/2, j); B = ex/ey at y-midpoints (i, j+1/2); C = ex·ey at nodes.
-    a_mid = ey_node[None, :] / ex_mid[:, None]
-    b_mid = ex_node[:, None] / ex_mid[None, :]
-    c_node = ex_node[:, None] * ey_node[None, :]
-
-    index = np.arange(n * n).reshape(n, n)
-    diag = c_node * wavenumber**2 / velocity**2 + 0j
-    rows, cols, vals = [], [], []
-    diag[:-1, :] -= a_mid / h**2
-    diag[1:, :] -= a_mid / h**2
-    diag[:, :-1] -= b_mid / h**2
-    diag[:, 1:] -= b_mid / h**2
-    for a, b, coef in (
-        (index[:-1, :], index[1:, :], a_mid),
-        (index[:, :-1], index[:, 1:], b_mid),
-    ):
-        rows += [a.ravel(), b.ravel()]
-        cols += [b.ravel(), a.ravel()]
-        vals += [coef.ravel() / h**2] * 2
-    rows.append(index.ravel())
-    cols.append(index.ravel())
-    vals.append(diag.ravel())
-    matrix = scipy.sparse.csc_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n * n, n * n)
-    )
-    rhs = np.zeros(n * n, dtype=complex)
-    i = int(round((source_xy[0] + 1.0) / h))
-    j = int(round((source_xy[1] + 1.0) / h))
-    rhs[index[i, j]] = -1.0 / h**2
-    return scipy.sparse.linalg.spsolve(matrix, rhs).reshape(n, n)
+    base, c = helmholtz_operator(n, wavenumber, pml_width, a0)
+    matrix = (base + scipy.sparse.diags(c * wavenumber**2 / velocity.ravel() ** 2)).tocsc()
+    return scipy.sparse.linalg.spsolve(matrix, point_source_rhs(n, source_xy)).reshape(n, n)

@@ -2,8 +2,8 @@
 
 What a geophysicist would run on the data of `sirenkit helmholtz-inverse`, and the reference the
 neural result is judged against: it shows how much the receiver data constrain the velocity.
-The forward model is the FD Helmholtz solve of `sirenkit.physics` (5-point stencil with the
-PML), A(m) u_s = f_s with m = 1/velocity² entering only the diagonal, C·k²·m. The misfit
+The forward model is `physics.helmholtz.helmholtz_operator`, the FD stencil of
+`solve_helmholtz_fd` (5 points, with the PML), A(m) u_s = f_s with m = 1/velocity² entering only the diagonal, C·k²·m. The misfit
 J(m) = ½ Σ_s ||α P u_s − d_s||² / ||d||² (P: bilinear interpolation at the receivers, α: the
 source amplitude and the Gaussian source's far-field factor) has the gradient
 dJ/dm = −Re Σ_s conj(w_s) · C k² · u_s, where the adjoint field w_s = A^{-H} Pᵀ ᾱ r_s comes from
@@ -25,35 +25,7 @@ import scipy.sparse.linalg
 from scipy.optimize import minimize
 
 from sirenkit.errors import ConfigError
-from sirenkit.physics import pml_stretch
-
-
-def helmholtz_operator(n: int, wavenumber: float, pml_width: float, a0: float) -> tuple[scipy.sparse.csc_matrix, np.ndarray]:
-    """(L, c): the FD Helmholtz matrix is L + diag(c · k² · m) on an n×n node grid over [-1, 1]², m = 1/velocity².
-
-    The same stencil and PML as `physics.solve_helmholtz_fd`; L holds every term that does not
-    depend on the medium, c = ex·ey the PML's node factor (1 inside the PML's inner square).
-    """
-    h = 2.0 / (n - 1)
-    nodes = np.linspace(-1.0, 1.0, n)
-    e_node = pml_stretch(nodes, wavenumber, pml_width, a0)
-    e_mid = pml_stretch(0.5 * (nodes[:-1] + nodes[1:]), wavenumber, pml_width, a0)
-    a_mid = e_node[None, :] / e_mid[:, None]
-    b_mid = e_node[:, None] / e_mid[None, :]
-    c_node = e_node[:, None] * e_node[None, :]
-    index = np.arange(n * n).reshape(n, n)
-    diag = np.zeros((n, n), complex)
-    diag[:-1, :] -= a_mid / h**2
-    diag[1:, :] -= a_mid / h**2
-    diag[:, :-1] -= b_mid / h**2
-    diag[:, 1:] -= b_mid / h**2
-    rows, cols, vals = [index.ravel()], [index.ravel()], [diag.ravel()]
-    for a, b, coef in ((index[:-1, :], index[1:, :], a_mid), (index[:, :-1], index[:, 1:], b_mid)):
-        rows += [a.ravel(), b.ravel()]
-        cols += [b.ravel(), a.ravel()]
-        vals += [coef.ravel() / h**2] * 2
-    matrix = scipy.sparse.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n * n, n * n))
-    return matrix, c_node.ravel()
+from sirenkit.physics.helmholtz import helmholtz_operator, point_source_rhs
 
 
 def bilinear_sampler(points: np.ndarray, n: int) -> scipy.sparse.csr_matrix:
@@ -95,16 +67,13 @@ class FDInversion:
                  known_margin: float = 0.75) -> None:
         if n < 11:
             raise ConfigError(f"n={n} nodes per axis is too coarse for FWI; use e.g. 201.")
-        h = 2.0 / (n - 1)
         self.n, self.wavenumber = n, wavenumber
         self.base, self.c = helmholtz_operator(n, wavenumber, pml_width, a0)
         self.sampler = bilinear_sampler(receivers, n)
         xy = np.stack(np.meshgrid(np.linspace(-1, 1, n), np.linspace(-1, 1, n), indexing="ij"), -1).reshape(-1, 2)
         self.free = np.abs(xy).max(-1) <= known_margin
         self.alpha = amplitude * math.exp(-0.5 * wavenumber**2 * source_sigma**2)
-        self.rhs = np.zeros((n * n, len(sources)), complex)
-        for s, (x, y) in enumerate(sources):
-            self.rhs[int(round((x + 1) / h)) * n + int(round((y + 1) / h)), s] = -1.0 / h**2
+        self.rhs = np.stack([point_source_rhs(n, tuple(s)) for s in sources], -1)
         self.data = np.asarray(data, complex)
         self.norm = float(np.linalg.norm(self.data) ** 2)
         self.evaluations = 0

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from sirenkit.errors import ConfigError
-from sirenkit.fwi_fd import FDInversion, bilinear_sampler, helmholtz_operator, velocity_metrics
-from sirenkit.physics import solve_helmholtz_fd
+from sirenkit.physics.fwi import FDInversion, bilinear_sampler, velocity_metrics
+from sirenkit.physics.helmholtz import helmholtz_operator, solve_helmholtz_fd
 
 N, K = 31, 8.0
 
