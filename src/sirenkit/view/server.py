@@ -101,6 +101,7 @@ class RunViews:
         kind = _kind(run.task_name)
         info: dict[str, Any] = {"id": index, "name": run.name, "task": run.task_name, "kind": kind,
                                 "has_model": run.field() is not None, "summary": run.summary(),
+                                "total_steps": run.config.get("fit", {}).get("steps"),
                                 "files": sorted(p.name for p in run.root.iterdir() if p.suffix in (".png", ".mp4", ".wav"))}
         if not info["has_model"]:
             return info

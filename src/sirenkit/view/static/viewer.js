@@ -47,7 +47,7 @@ function addCurves(panel, run) {
   const select = el("select", { class: "curve-key" });
   const canvas = el("canvas", { class: "curve", width: 600, height: 160 });
   panel.append(el("div", { class: "row" }, "curve:", select), canvas);
-  const curve = { records: [], keys: [], select, canvas, polls: 0 };
+  const curve = { records: [], keys: [], select, canvas, polls: 0, totalSteps: run.total_steps || 0 };
   state.curves[run.id] = curve;
   select.addEventListener("change", () => drawCurve(curve));
   const poll = async () => {
@@ -81,7 +81,7 @@ function drawCurve(curve) {
   if (!points.length) return;
   const logY = points.every(([, v]) => v > 0) && !key.startsWith("psnr") && !key.startsWith("ssim");
   const ys = points.map(([, v]) => (logY ? Math.log10(v) : v));
-  const x0 = Math.min(...points.map((p) => p[0])), x1 = Math.max(...points.map((p) => p[0]), x0 + 1);
+  const x0 = Math.min(...points.map((p) => p[0])), x1 = Math.max(...points.map((p) => p[0]), x0 + 1, curve.totalSteps);  // fixed to the run's length: the curve grows rightwards
   let y0 = Math.min(...ys), y1 = Math.max(...ys);
   if (y1 - y0 < 1e-9) { y0 -= 0.5; y1 += 0.5; }
   const left = 56, right = canvas.width - 8, top = 8, bottom = canvas.height - 20;
