@@ -89,8 +89,8 @@ function drawCurve(curve) {
   const py = (y) => bottom - ((y - y0) / (y1 - y0)) * (bottom - top);
   ctx.strokeStyle = "#bbb"; ctx.strokeRect(left, top, right - left, bottom - top);
   ctx.fillStyle = "#333"; ctx.font = "11px sans-serif";
-  ctx.fillText(logY ? `1e${y1.toFixed(1)}` : fmt(y1), 2, top + 10);
-  ctx.fillText(logY ? `1e${y0.toFixed(1)}` : fmt(y0), 2, bottom);
+  ctx.fillText(logY ? fmt(10 ** y1) : fmt(y1), 2, top + 10);
+  ctx.fillText(logY ? fmt(10 ** y0) : fmt(y0), 2, bottom);
   ctx.fillText(`step ${x0}`, left, canvas.height - 4);
   ctx.fillText(`${x1}`, right - 40, canvas.height - 4);
   ctx.strokeStyle = "#1565c0"; ctx.lineWidth = 2; ctx.beginPath();
@@ -111,7 +111,7 @@ function tileSource(run, layer) {
 function makeViewer(element, run, layer) {
   const viewer = OpenSeadragon({
     element, prefixUrl: "/static/openseadragon/images/", tileSources: tileSource(run, layer), showNavigator: false,
-    maxZoomPixelRatio: 2, imageSmoothingEnabled: false, animationTime: 0.3, crossOriginPolicy: false, immediateRender: false,
+    maxZoomPixelRatio: 2, minZoomImageRatio: 0.2, imageSmoothingEnabled: false, animationTime: 0.3, crossOriginPolicy: false, immediateRender: false,
   });
   viewer.sirenkitRun = run.id;
   viewer.sirenkitLayer = layer;
