@@ -37,7 +37,8 @@ try:
 except ImportError:
     _missing.append("the selenium package")
 if _missing and not os.environ.get("CI"):
-    pytestmark = pytest.mark.skip(reason=f"{', '.join(_missing)} not installed; run scripts/install_browser.sh (in CI these tests must run)")
+    pytestmark = pytest.mark.skip(reason=f"{', '.join(_missing)} not installed; run scripts/install_browser.sh "
+                                         "(in CI these tests must run)")
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +155,8 @@ def test_image_page_zoomed_8x_shows_the_rendered_field(driver, page_server, imag
 def test_image_layers_load_without_errors(driver, page_server) -> None:
     open_page(driver, page_server(0))
     for layer in ("grad", "laplacian", "error"):
-        driver.execute_script(f"const s = document.querySelector('select.layer'); s.value = '{layer}'; s.dispatchEvent(new Event('change'));")
+        driver.execute_script(f"const s = document.querySelector('select.layer'); s.value = '{layer}';"
+                              "s.dispatchEvent(new Event('change'));")
         wait_for(driver, f"window.sirenkit.tiles.some(t => t.layer === '{layer}') && window.sirenkit.fullyLoaded(0)")
     save_screenshot(driver, "image_error")
     assert console_errors(driver) == []
@@ -177,7 +179,8 @@ def test_audio_page_plays_and_draws_the_spectrogram(driver, page_server) -> None
     far = (np.abs(hz - 440) > 250) & (np.abs(hz - 1250) > 250)
     assert brightness[far].max() < 0.5 * brightness.max()  # and nothing else
     driver.execute_script("document.querySelector('input.duration').value = '0.5'; document.querySelector('.run button').click();")
-    slowed = wait_for(driver, "document.querySelector('audio.player-custom').readyState >= 1 && document.querySelector('audio.player-custom').duration")
+    slowed = wait_for(driver, "document.querySelector('audio.player-custom').readyState >= 1"
+                              "&& document.querySelector('audio.player-custom').duration")
     assert abs(slowed - 0.5) < 2e-3  # the fit rendered over 0.5 s at 2x the rate
     assert console_errors(driver) == []
 
