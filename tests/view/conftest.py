@@ -85,3 +85,29 @@ def view_server(image_run: Path, audio_run: Path, sdf_run: Path) -> Iterator[Vie
 @pytest.fixture(scope="session")
 def client(view_server: ViewServer) -> Client:
     return Client(view_server.url)
+
+
+@pytest.fixture(scope="session")
+def helmholtz_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "helmholtz-circle"
+    _fit("helmholtz", "--velocity", "circle", "--steps", "3", "--hidden-features", "32", "--batch-size", "256",
+         "--reference-size", "41", "--residual-size", "33", "--out", str(out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def wave_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "wave-pulse"
+    _fit("wave", "--steps", "3", "--hidden-features", "32", "--points", "256", "--initial-points", "128", "--frame-size", "33",
+         "--out", str(out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def wave_server(helmholtz_run: Path, wave_run: Path) -> Iterator[ViewServer]:
+    """0 helmholtz, 1 wave."""
+    server, thread = start_server([helmholtz_run, wave_run])
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)

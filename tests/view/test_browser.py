@@ -197,6 +197,21 @@ def test_sdf_page_draws_the_mesh(driver, page_server) -> None:
     assert console_errors(driver) == []
 
 
+def test_helmholtz_and_wave_side_by_side(driver, wave_server: ViewServer) -> None:
+    open_page(driver, wave_server)
+    assert driver.execute_script("return document.querySelectorAll('section.run').length") == 2
+    wait_for(driver, "window.sirenkit.wavefield && window.sirenkit.wavefield[0].drawn >= 1 && window.sirenkit.wavefield[1].drawn >= 1")
+    driver.execute_script("const s = document.querySelector('#run-1 input.time'); s.value = s.max; s.dispatchEvent(new Event('input'));")
+    wait_for(driver, "window.sirenkit.wavefield[1].drawn >= 2")
+    driver.execute_script("const s = document.querySelector('#run-0 select.wavefield-layer'); s.value = 'velocity';"
+                          "s.dispatchEvent(new Event('input'));")
+    wait_for(driver, "window.sirenkit.wavefield[0].drawn >= 2 && document.querySelector('#run-0 img.wavefield').complete")
+    velocity = element_pixels(driver, "#run-0 img.wavefield")
+    assert len(np.unique(velocity.reshape(-1, 3), axis=0)) >= 2  # the circle of the 'circle' medium
+    save_screenshot(driver, "wavefields")
+    assert console_errors(driver) == []
+
+
 def _rightmost_curve_column(pixels: np.ndarray) -> int:
     columns = np.nonzero((np.abs(pixels - CURVE_BLUE).max(-1) < 40).any(0))[0]
     return int(columns.max()) if len(columns) else -1

@@ -22,7 +22,8 @@ import numpy as np
 from sirenkit.errors import SirenkitError
 from sirenkit.view import audio as audio_view
 from sirenkit.view import sdf as sdf_view
-from sirenkit.view.pixels import colorbar_png
+from sirenkit.view import wavefields
+from sirenkit.view.pixels import apply_colormap, colorbar_png, png_bytes
 from sirenkit.view.requests import BadRequest, NotFound, RequestError, choice_param, float_param, int_param
 from sirenkit.view.runs_adapter import ViewRun, contained_file
 from sirenkit.view.tiles import LAYERS, ImageFieldTiles, LRUBytes
@@ -32,13 +33,15 @@ logger = logging.getLogger(__name__)
 STATIC_ROOT = (Path(__file__).parent / "static").resolve()
 IMAGE_TASKS = ("image", "poisson", "blend")
 REFERENCE_LABELS = {"image": "training image", "poisson": "training image", "blend": "naive paste"}
-COLORMAPS = ("gray", "RdBu_r", "RdBu", "inferno", "magma")
+COLORMAPS = ("gray", "RdBu_r", "RdBu", "inferno", "magma", "viridis")
 MAX_QUERY = 2048
 
 
 def _kind(task: str) -> str:
     if task in IMAGE_TASKS:
         return "image"
+    if task in wavefields.TASKS:
+        return "wavefield"
     return task if task in ("audio", "sdf") else "other"
 
 
@@ -95,6 +98,15 @@ class RunViews:
             raise NotFound(f"run '{self.run.name}' is a {self.run.task_name} run, not an SDF run")
         return self._cached("sdf", lambda field: field)
 
+    def wavefield_png(self, layer: str, resolution: int, t: float, source: int) -> tuple[bytes, tuple[float, float]]:
+        """One layer of a Helmholtz or wave run as PNG, with the value range its colours span."""
+        if _kind(self.run.task_name) != "wavefield":
+            raise NotFound(f"run '{self.run.name}' is a {self.run.task_name} run, not a Helmholtz or wave run")
+        field = self._cached("wavefield", lambda field: field)
+        values = wavefields.layer_values(self.run.task_name, field, self.run.task(), layer, resolution, t=t, source=source)
+        low, high = wavefields.value_range(layer, values)
+        return png_bytes(apply_colormap(values, wavefields.LAYER_COLORMAPS[layer], low, high)), (low, high)
+
     def describe(self, index: int) -> dict[str, Any]:
         """What the page needs to lay out this run's panel."""
         run = self.run
@@ -111,6 +123,8 @@ class RunViews:
                 info["image"]["reference_label"] = REFERENCE_LABELS[run.task_name]
             elif kind == "audio":
                 info["audio"] = self.audio().describe()
+            elif kind == "wavefield":
+                info["wavefield"] = wavefields.describe(run.task_name, run.task(), run.config)
             elif kind == "sdf":
                 info["sdf"] = {"normalization": run.meta("normalization.json"), "range": sdf_view.SDF_RANGE,
                                "colormap": sdf_view.SDF_COLORMAP, "has_mesh": run.file("mesh.obj") is not None,
@@ -170,6 +184,9 @@ class ViewHandler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "max-age=3600" if cache else "no-store")
             self.send_header("X-Content-Type-Options", "nosniff")
+            for name, value in getattr(self, "_extra_headers", {}).items():
+                self.send_header(name, value)
+            self._extra_headers = {}
             self.end_headers()
             self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
@@ -236,6 +253,14 @@ class ViewHandler(BaseHTTPRequestHandler):
             rate = int_param(query, "rate", 1000, 192000, default=sound.sample_rate)
             duration = float_param(query, "duration", 0.001, 3600.0, default=len(sound.fit) / sound.sample_rate)
             return sound.wav_bytes(which, rate, duration), "audio/wav", False
+        if route == "field.png":
+            layer = choice_param(query, "layer", tuple(wavefields.LAYER_COLORMAPS))
+            resolution = int_param(query, "resolution", 16, wavefields.MAX_RESOLUTION, default=256)
+            t = float_param(query, "t", 0.0, 100.0, default=0.0)
+            source = int_param(query, "source", 0, 1000, default=0)
+            body, (low, high) = views.wavefield_png(layer, resolution, t, source)
+            self._extra_headers = {"X-Value-Range": f"{low:.6g},{high:.6g}"}
+            return body, "image/png", False
         if route == "sdf/slice.png":
             field = views.sdf_field()
             axis = choice_param(query, "axis", sdf_view.AXES, default="z")

@@ -37,6 +37,7 @@ async function main() {
     if (run.kind === "image" && run.image) addImage(panel, run);
     else if (run.kind === "audio" && run.audio) addAudio(panel, run);
     else if (run.kind === "sdf" && run.sdf) addSdf(panel, run);
+    else if (run.kind === "wavefield" && run.wavefield) addWavefield(panel, run);
     else addExports(panel, run);
   }
   state.ready = true;
@@ -279,6 +280,39 @@ function addSdf(panel, run) {
     draw();
     record.meshLoaded = true;
   });
+}
+
+// ---- helmholtz / helmholtz-inverse / wave: real, imaginary, magnitude, velocity; a time slider for the wave ----
+function addWavefield(panel, run) {
+  const info = run.wavefield;
+  const layer = el("select", { class: "wavefield-layer" }, ...info.layers.map((l) => el("option", { value: l }, l)));
+  const controls = [el("span", {}, "layer:"), layer];
+  const time = el("input", { type: "range", min: "0", max: String(info.t_max || 0), step: String((info.t_max || 1) / 100), value: "0", class: "time" });
+  const timeText = el("span", {}, "t = 0");
+  if (run.task === "wave") controls.push(el("span", {}, "time:"), time, timeText);
+  const source = el("input", { type: "number", min: "0", max: String((info.sources || 1) - 1), value: "0", class: "source" });
+  if (info.sources > 1) controls.push(el("span", {}, "source:"), source);
+  const picture = el("img", { class: "slice wavefield", alt: "field" });
+  const low = el("span", {}), high = el("span", {}), bar = el("img", { class: "colorbar", alt: "colour bar" });
+  panel.append(el("div", { class: "row" }, ...controls), el("div", { class: "row" }, picture, el("div", {}, low, " ", bar, " ", high)));
+  const record = { drawn: 0 };
+  state.wavefield = state.wavefield || {};
+  state.wavefield[run.id] = record;
+  let latest = 0;
+  const update = async () => {
+    const ticket = ++latest;
+    timeText.textContent = `t = ${Number(time.value).toFixed(3)}`;
+    const response = await fetch(`/api/runs/${run.id}/field.png?layer=${layer.value}&resolution=256&t=${time.value}&source=${source.value}`);
+    if (!response.ok || ticket !== latest) return;
+    const [lo, hi] = (response.headers.get("X-Value-Range") || "0,1").split(",").map(Number);
+    if (picture.src) URL.revokeObjectURL(picture.src);
+    picture.src = URL.createObjectURL(await response.blob());
+    low.textContent = fmt(lo); high.textContent = fmt(hi);
+    bar.src = `/api/colorbar.png?map=${info.colormaps[layer.value]}`;
+    record.drawn += 1;
+  };
+  for (const input of [layer, time, source]) input.addEventListener("input", update);
+  update();
 }
 
 // ---- every other task: the pictures its export wrote ----
