@@ -111,3 +111,28 @@ def wave_server(helmholtz_run: Path, wave_run: Path) -> Iterator[ViewServer]:
     server.shutdown()
     server.server_close()
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def video_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 6-frame 16 x 16 clip of a square moving right, fitted briefly."""
+    import imageio.v3 as iio
+
+    folder = tmp_path_factory.mktemp("video")
+    (folder / "frames").mkdir()
+    for k in range(6):
+        frame = np.full((16, 16, 3), 30, np.uint8)
+        frame[5:11, 2 + 2 * k : 6 + 2 * k] = (230, 180, 40)
+        iio.imwrite(folder / "frames" / f"{k:02d}.png", frame)
+    out = folder / "video-square"
+    _fit("video", str(folder / "frames"), "--steps", "5", "--hidden-features", "32", "--batch-size", "512", "--out", str(out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def video_server(video_run: Path) -> Iterator[ViewServer]:
+    server, thread = start_server([video_run])
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)

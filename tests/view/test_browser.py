@@ -212,6 +212,19 @@ def test_helmholtz_and_wave_side_by_side(driver, wave_server: ViewServer) -> Non
     assert console_errors(driver) == []
 
 
+def test_video_page_plays_the_fit_against_the_original(driver, video_server: ViewServer) -> None:
+    open_page(driver, video_server)
+    wait_for(driver, "window.sirenkit.video[0].shown >= 1")
+    driver.execute_script("const s = document.querySelector('select.slow-motion'); s.value = '4'; s.dispatchEvent(new Event('input'));")
+    assert driver.execute_script("return document.querySelector('input.frame').max") == "23"  # 4 x 6 frames
+    driver.execute_script("document.querySelector('button.play').click()")
+    wait_for(driver, "window.sirenkit.video[0].shown >= 6")
+    driver.execute_script("document.querySelector('button.play').click()")
+    assert driver.execute_script("return document.querySelector('img.video-original').naturalWidth") == 16
+    save_screenshot(driver, "video")
+    assert console_errors(driver) == []
+
+
 def _rightmost_curve_column(pixels: np.ndarray) -> int:
     columns = np.nonzero((np.abs(pixels - CURVE_BLUE).max(-1) < 40).any(0))[0]
     return int(columns.max()) if len(columns) else -1

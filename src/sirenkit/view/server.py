@@ -22,6 +22,7 @@ import numpy as np
 from sirenkit.errors import SirenkitError
 from sirenkit.view import audio as audio_view
 from sirenkit.view import sdf as sdf_view
+from sirenkit.view import video as video_view
 from sirenkit.view import wavefields
 from sirenkit.view.pixels import apply_colormap, colorbar_png, png_bytes
 from sirenkit.view.requests import BadRequest, NotFound, RequestError, choice_param, float_param, int_param
@@ -42,7 +43,7 @@ def _kind(task: str) -> str:
         return "image"
     if task in wavefields.TASKS:
         return "wavefield"
-    return task if task in ("audio", "sdf") else "other"
+    return task if task in ("audio", "sdf", "video") else "other"
 
 
 class RunViews:
@@ -107,6 +108,20 @@ class RunViews:
         low, high = wavefields.value_range(layer, values)
         return png_bytes(apply_colormap(values, wavefields.LAYER_COLORMAPS[layer], low, high)), (low, high)
 
+    def video_clip(self) -> tuple[Any, dict[str, Any]]:
+        """The field and the clip's frames, size and rate (the frames are None when the source cannot be read)."""
+        if self.run.task_name != "video":
+            raise NotFound(f"run '{self.run.name}' is a {self.run.task_name} run, not a video run")
+        field = self._cached("video", lambda field: field)
+        task, meta = self.run.task(), self.run.meta("video.json")
+        if task is not None:
+            frames, height, width = task.frames, *task.shape[1:]
+            return field, {"frames": frames, "count": len(frames), "height": height, "width": width, "fps": task.fps}
+        if not meta:
+            raise NotFound(f"run '{self.run.name}' has neither its source clip nor video.json")
+        return field, {"frames": None, "count": meta["frames"], "height": meta["height"], "width": meta["width"],
+                       "fps": meta.get("fps", 25.0)}
+
     def describe(self, index: int) -> dict[str, Any]:
         """What the page needs to lay out this run's panel."""
         run = self.run
@@ -123,6 +138,10 @@ class RunViews:
                 info["image"]["reference_label"] = REFERENCE_LABELS[run.task_name]
             elif kind == "audio":
                 info["audio"] = self.audio().describe()
+            elif kind == "video":
+                clip = self.video_clip()[1]
+                info["video"] = {k: clip[k] for k in ("count", "height", "width", "fps")} | {
+                    "has_original": clip["frames"] is not None, "max_slow_motion": video_view.MAX_SLOW_MOTION}
             elif kind == "wavefield":
                 info["wavefield"] = wavefields.describe(run.task_name, run.task(), run.config)
             elif kind == "sdf":
@@ -261,6 +280,19 @@ class ViewHandler(BaseHTTPRequestHandler):
             body, (low, high) = views.wavefield_png(layer, resolution, t, source)
             self._extra_headers = {"X-Value-Range": f"{low:.6g},{high:.6g}"}
             return body, "image/png", False
+        if route == "video/frame.png":
+            field, clip = views.video_clip()
+            which = choice_param(query, "which", ("original", "fit"))
+            if which == "original":
+                if clip["frames"] is None:
+                    raise NotFound("this run's original clip cannot be read (its source is missing)")
+                frame = int_param(query, "frame", 0, clip["count"] - 1)
+                return video_view.original_frame_png(clip["frames"], frame), "image/png", False
+            count = int_param(query, "frames", 1, clip["count"] * video_view.MAX_SLOW_MOTION, default=clip["count"])
+            frame = int_param(query, "frame", 0, count - 1)
+            key = (id(views), run.field_stamp, "frame", frame, count)
+            size = (clip["height"], clip["width"])
+            return cache.get_or_make(key, lambda: video_view.fit_frame_png(field, frame, count, size)), "image/png", False
         if route == "sdf/slice.png":
             field = views.sdf_field()
             axis = choice_param(query, "axis", sdf_view.AXES, default="z")

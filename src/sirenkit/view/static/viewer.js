@@ -38,6 +38,7 @@ async function main() {
     else if (run.kind === "audio" && run.audio) addAudio(panel, run);
     else if (run.kind === "sdf" && run.sdf) addSdf(panel, run);
     else if (run.kind === "wavefield" && run.wavefield) addWavefield(panel, run);
+    else if (run.kind === "video" && run.video) addVideo(panel, run);
     else addExports(panel, run);
   }
   state.ready = true;
@@ -313,6 +314,39 @@ function addWavefield(panel, run) {
   };
   for (const input of [layer, time, source]) input.addEventListener("input", update);
   update();
+}
+
+// ---- video: the fit against the original, scrub, slow motion rendered from the field ----
+function addVideo(panel, run) {
+  const info = run.video, base = `/api/runs/${run.id}/video/frame.png`;
+  const slow = el("select", { class: "slow-motion" }, ...[1, 2, 4, 8, 16].filter((k) => k <= info.max_slow_motion)
+    .map((k) => el("option", { value: String(k) }, k === 1 ? "normal speed" : `${k}× slow motion`)));
+  const scrub = el("input", { type: "range", min: "0", max: String(info.count - 1), step: "1", value: "0", class: "frame" });
+  const play = el("button", { class: "play" }, "play"), label = el("span", {}, "");
+  const original = el("img", { class: "slice video-original", alt: "original frame" }), fit = el("img", { class: "slice video-fit", alt: "fitted frame" });
+  panel.append(el("div", { class: "row" }, play, scrub, label, slow),
+    el("div", { class: "pair" }, el("div", {}, el("div", { class: "caption" }, "original"), info.has_original ? original : "source clip not found"),
+      el("div", {}, el("div", { class: "caption" }, "the fit, rendered from the field"), fit)));
+  const record = { shown: 0 };
+  state.video = state.video || {};
+  state.video[run.id] = record;
+  fit.addEventListener("load", () => { record.shown += 1; });
+  const frames = () => info.count * Number(slow.value);
+  const show = () => {
+    const k = Number(scrub.value), n = frames(), source = n > 1 ? Math.round((k * (info.count - 1)) / (n - 1)) : 0;
+    label.textContent = `frame ${k + 1} / ${n}`;
+    fit.src = `${base}?which=fit&frame=${k}&frames=${n}`;
+    if (info.has_original) original.src = `${base}?which=original&frame=${source}`;
+  };
+  slow.addEventListener("input", () => { const at = Number(scrub.value) / Math.max(1, Number(scrub.max)); scrub.max = String(frames() - 1); scrub.value = String(Math.round(at * (frames() - 1))); show(); });
+  scrub.addEventListener("input", show);
+  let timer = null;
+  play.addEventListener("click", () => {
+    if (timer) { clearInterval(timer); timer = null; play.textContent = "play"; return; }
+    play.textContent = "pause";
+    timer = setInterval(() => { scrub.value = String((Number(scrub.value) + 1) % frames()); show(); }, 1000 / info.fps);
+  });
+  show();
 }
 
 // ---- every other task: the pictures its export wrote ----
