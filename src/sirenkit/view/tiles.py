@@ -79,12 +79,12 @@ class Pyramid:
 
 
 def _axis(n: int, start: int, count: int) -> torch.Tensor:
-    """Entries start..start+count of torch.linspace(-1, 1, n), computed for those entries alone."""
+    """Entries start..start+count of torch.linspace(-1, 1, n): sliced from it (the very values `sirenkit render`
+    uses) up to 2^20 entries, computed for those entries alone beyond."""
     if n == 1:
         return torch.zeros(1)
-    full = torch.linspace(-1.0, 1.0, n) if n <= 1 << 20 else None
-    if full is not None:  # the very values `sirenkit render` uses
-        return full[start : start + count].clone()
+    if n <= 1 << 20:
+        return torch.linspace(-1.0, 1.0, n)[start : start + count].clone()
     index = torch.arange(start, start + count, dtype=torch.float64)
     return (index * (2.0 / (n - 1)) - 1.0).float()
 
@@ -149,7 +149,8 @@ class ImageFieldTiles:
         grad, lap = _jet_chunks(field, self.pyramid.coords(self.pyramid.level_of_zoom(1), (0, 0, *shape)))
         self.grad_scale = float(np.percentile(grad, 99.5)) or 1.0
         self.laplacian_scale = float(np.percentile(np.abs(lap), 99.0)) or 1.0
-        self.psnr = psnr(fitted, reference) if reference is not None and reference.shape == fitted.shape else None
+        value = psnr(fitted, reference) if reference is not None and reference.shape == fitted.shape else None
+        self.psnr = value if value is not None and math.isfinite(value) else None  # JSON has no inf
 
     @property
     def layers(self) -> tuple[str, ...]:
