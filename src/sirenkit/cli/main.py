@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sirenkit.cli.prior import add_prior_parser
+from sirenkit.cli.view import add_view_parser
 from sirenkit.config import FieldConfig, FitConfig, RunConfig, field_docs, from_dict, load_run_config
 from sirenkit.errors import ConfigError, SirenkitError
 from sirenkit.protocols import TaskSpec
@@ -154,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     mesh.set_defaults(handler=_mesh)
     _add_compare_parser(sub)
     add_prior_parser(sub)
+    add_view_parser(sub)
 
     info = sub.add_parser("info", help="describe a saved run or model", description="Print a saved field's config, size and metrics.")
     info.add_argument("run", type=Path, help="run folder or model.safetensors")

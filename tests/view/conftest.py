@@ -1,0 +1,138 @@
+"""Tiny runs made with the real CLI, and a viewer server started in-process on a free port."""
+
+from __future__ import annotations
+
+import http.client
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+import soundfile
+
+from sirenkit.cli.main import main
+from sirenkit.view import ViewServer
+
+AUDIO_RATE = 8000
+
+
+def _fit(*argv: str) -> None:
+    assert main([*argv, "--quiet"]) == 0
+
+
+@pytest.fixture(scope="session")
+def image_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "image-camera"
+    _fit("image", "--size", "32", "--steps", "20", "--hidden-features", "32", "--out", str(out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def audio_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("audio")
+    t = np.arange(int(0.25 * AUDIO_RATE)) / AUDIO_RATE
+    clip = 0.6 * np.sin(2 * np.pi * 440 * t) + 0.2 * np.sin(2 * np.pi * 1250 * t)
+    soundfile.write(folder / "tones.wav", clip.astype(np.float32), AUDIO_RATE)
+    out = folder / "audio-tones"
+    _fit("audio", str(folder / "tones.wav"), "--steps", "20", "--hidden-features", "32", "--out", str(out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def sdf_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "sdf-sphere"
+    _fit("sdf", "--steps", "20", "--hidden-features", "32", "--samples", "5000", "--resolution", "32",
+         "--metric-samples", "1000", "--out", str(out))
+    return out
+
+
+class Client:
+    """Raw HTTP requests to the server (paths sent exactly as written: no client-side normalising)."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.host, self.port = parts.hostname, parts.port
+
+    def get(self, path: str, method: str = "GET") -> tuple[int, bytes, str]:
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
+        try:
+            connection.request(method, path)
+            response = connection.getresponse()
+            return response.status, response.read(), response.getheader("Content-Type", "")
+        finally:
+            connection.close()
+
+
+def start_server(runs: list[Path]) -> tuple[ViewServer, threading.Thread]:
+    server = ViewServer(runs, port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, thread
+
+
+@pytest.fixture(scope="session")
+def view_server(image_run: Path, audio_run: Path, sdf_run: Path) -> Iterator[ViewServer]:
+    """One server over the three runs: 0 image, 1 audio, 2 sdf."""
+    server, thread = start_server([image_run, audio_run, sdf_run])
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def client(view_server: ViewServer) -> Client:
+    return Client(view_server.url)
+
+
+@pytest.fixture(scope="session")
+def helmholtz_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "helmholtz-circle"
+    _fit("helmholtz", "--velocity", "circle", "--steps", "3", "--hidden-features", "32", "--batch-size", "256",
+         "--reference-size", "41", "--residual-size", "33", "--out", str(out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def wave_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "wave-pulse"
+    _fit("wave", "--steps", "3", "--hidden-features", "32", "--points", "256", "--initial-points", "128", "--frame-size", "33",
+         "--out", str(out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def wave_server(helmholtz_run: Path, wave_run: Path) -> Iterator[ViewServer]:
+    """0 helmholtz, 1 wave."""
+    server, thread = start_server([helmholtz_run, wave_run])
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def video_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 6-frame 16 x 16 clip of a square moving right, fitted briefly."""
+    import imageio.v3 as iio
+
+    folder = tmp_path_factory.mktemp("video")
+    (folder / "frames").mkdir()
+    for k in range(6):
+        frame = np.full((16, 16, 3), 30, np.uint8)
+        frame[5:11, 2 + 2 * k : 6 + 2 * k] = (230, 180, 40)
+        iio.imwrite(folder / "frames" / f"{k:02d}.png", frame)
+    out = folder / "video-square"
+    _fit("video", str(folder / "frames"), "--steps", "5", "--hidden-features", "32", "--batch-size", "512", "--out", str(out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def video_server(video_run: Path) -> Iterator[ViewServer]:
+    server, thread = start_server([video_run])
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
