@@ -22,7 +22,9 @@ demo: setup
 	@echo "next:    $(BIN)/sirenkit render runs/demo-camera --size 1024 1024 --out camera_1024.png"
 	@echo "         $(BIN)/sirenkit view runs/demo-camera"
 
+# The viewer's tests drive a real headless Chromium: install Debian's chromium and chromium-driver when missing.
 test: setup
+	bash scripts/install_browser.sh $(BIN)/python
 	$(BIN)/pytest -q
 
 lint: setup

@@ -11,7 +11,7 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
 fi
 if ! "$PYTHON" -c "import selenium" 2>/dev/null; then
-    "$PYTHON" -m pip install -q "selenium>=4.20"
+    "$PYTHON" -m pip install -q "selenium>=4.20"  # normally there already: the dev extra has it
 fi
 /usr/bin/chromium --version 2>/dev/null | head -1
 "$PYTHON" -c "import selenium; print('selenium', selenium.__version__)"
