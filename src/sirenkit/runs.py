@@ -255,6 +255,7 @@ def load_run(run: str | Path) -> Run:
     if config.task == PRIOR:
         return Run(path, config.task, config, _prior(path, config), metrics)
     if config.task == IMAGE_SET:
+        members = [path / name for name in _json(path / "images.json").get("members", []) if isinstance(name, str)]
         return Run(path, config.task, config, _stack(path, config), metrics, members)
     if (path / MODEL_FILE).is_file():
         model = _field_from_model_file(path / MODEL_FILE)
@@ -282,7 +283,10 @@ def load(run_or_model: str | Path) -> nn.Module:
 
 
 def _metrics(path: Path) -> dict[str, Any]:
-    file = path / METRICS_FILE
+    return _json(path / METRICS_FILE)
+
+
+def _json(file: Path) -> dict[str, Any]:
     if not file.is_file():
         return {}
     try:
@@ -357,7 +361,7 @@ def _stack(path: Path, config: RunConfig) -> nn.Module:
     k, in_features, _ = weights["weights.0"].shape
     out_features = weights[f"weights.{c['hidden_layers'] + 1}"].shape[-1]
     stack = StackedSiren(k, in_features, c["hidden_features"], c["hidden_layers"], out_features,
-                         first_omega_0=c["first_omega_0"], hidden_omega_0=c["hidden_omega_0"], seed=c["seed"])
+                         first_omega_0=c["first_omega_0"], hidden_omega_0=c["hidden_omega_0"])
     _load_state(stack, weights, path / CHECKPOINT_FILE)
     return stack.eval()
 
