@@ -246,7 +246,7 @@ def load_run(run: str | Path) -> Run:
         model_file = path if path.is_file() else path / MODEL_FILE
         return Run(path, "field", None, _field_from_model_file(model_file))
     if not path.is_dir():
-        raise DataError(f"{run}: no such run folder; pass a folder made by sirenkit (or a model.safetensors).")
+        raise DataError(f"{run}: no model found; pass a run folder made by sirenkit, or a model.safetensors.")
     config = read_config(path)
     metrics = _metrics(path)
     members = [path / name for name in metrics.get("members", []) if isinstance(name, str)] if isinstance(metrics, dict) else []
