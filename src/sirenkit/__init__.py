@@ -12,8 +12,8 @@ from sirenkit.config import FieldConfig, FitConfig, RunConfig
 from sirenkit.errors import ConfigError, DataError, DivergenceError, ShapeError, SirenkitError
 from sirenkit.fields import MLP, Siren, build_field
 from sirenkit.fit import FitResult, fit
-from sirenkit.runs import Run, load, load_run
 from sirenkit.render import render_image
+from sirenkit.runs import Run, load, load_run
 from sirenkit.samplers import grid
 
 __version__ = "0.1.0"

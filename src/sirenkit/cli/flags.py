@@ -76,7 +76,7 @@ def add_run_flags(parser: argparse.ArgumentParser, default_out: str, *, loss_wei
     run = parser.add_argument_group("run folder")
     run.add_argument("--out", type=Path, default=None, help=f"run folder (default: {default_out})")
     run.add_argument("--config", type=Path, default=None,
-                     help="start from this config.json; a partial one ({\"fit\": {\"steps\": 5}}) merges over the presets (flags still win)")
+                     help="start from this config.json; a partial one ({\"fit\": {\"steps\": 5}}) merges over the presets (flags win)")
     run.add_argument("--resume", action="store_true", help=RESUME_HELP)
     run.add_argument("--overwrite", action="store_true", help="replace the run already in --out (removes exactly its files)")
     run.add_argument("--quiet", action="store_true", help="no progress bar or info messages")

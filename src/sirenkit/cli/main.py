@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sirenkit.cli import runs as run_commands
-from sirenkit.cli.flags import (CLI_FIT_DEFAULTS, PRECEDENCE, PROG, Parser, UsageError, add_dataclass_flags, add_run_flags,
-                                log_to)
+from sirenkit.cli.flags import CLI_FIT_DEFAULTS, PRECEDENCE, PROG, Parser, UsageError, add_dataclass_flags, add_run_flags, log_to
 from sirenkit.cli.prior import add_prior_parsers
 from sirenkit.cli.train import has_field_flags, train
 from sirenkit.config import FieldConfig, FitConfig, field_docs

@@ -32,5 +32,6 @@ TASKS = {spec.name: spec for spec in (
 """name -> TaskSpec (the task class with ``from_config``, its config dataclass and presets)."""
 
 __all__ = ["TASKS", "TaskSpec", "AudioConfig", "AudioTask", "Batch", "BlendConfig", "BlendTask", "HelmholtzConfig",
-           "HelmholtzInverseConfig", "HelmholtzInverseTask", "HelmholtzTask", "ImageConfig", "ImageSetConfig", "ImageSetTask", "ImageTask", "PoissonConfig",
-           "PoissonTask", "PriorConfig", "PriorTask", "SDFConfig", "SDFTask", "Task", "VideoConfig", "VideoTask", "WaveConfig", "WaveTask"]
+           "HelmholtzInverseConfig", "HelmholtzInverseTask", "HelmholtzTask", "ImageConfig", "ImageSetConfig", "ImageSetTask",
+           "ImageTask", "PoissonConfig", "PoissonTask", "PriorConfig", "PriorTask", "SDFConfig", "SDFTask", "Task", "VideoConfig",
+           "VideoTask", "WaveConfig", "WaveTask"]
