@@ -153,7 +153,7 @@ def _fit(field: nn.Module, task: Task, config: FitConfig, device: torch.device, 
                           RunConfig(task=task.name, task_config=state.run["task_config"],
                                     field=from_dict(FieldConfig, state.run["field"]), fit=config))
         runs.record(out, runs.CORE_FILES)
-        all_callbacks += [MetricsLog(out), Checkpointer(out)]
+        all_callbacks[:0] = [MetricsLog(out), Checkpointer(out)]  # first: a user callback that raises cannot cost a logged step
     model = DistributedDataParallel(field, device_ids=[device.index] if device.type == "cuda" else None) if world > 1 else field
 
     stopped_by = "steps"

@@ -11,7 +11,7 @@ from sirenkit.config import FieldConfig, from_dict
 from sirenkit.fields.encodings import nyquist_frequencies
 from sirenkit.fields.mlp import MLP
 from sirenkit.fields.siren import Siren
-from sirenkit.protocols import presets
+from sirenkit.protocols import capability, presets
 
 
 def build_field(config: FieldConfig | None = None, *, task: object | None = None, seed: int | None = None,
@@ -63,7 +63,7 @@ def field_config_for(config: FieldConfig, task: object) -> FieldConfig:
     for the task's smallest side (``task.shape``, e.g. an image's (H, W)).
     """
     config = dataclasses.replace(config, in_features=task.in_features, out_features=task.out_features)  # type: ignore[attr-defined]
-    shape = getattr(task, "shape", None)
+    shape = capability(task, "shape")
     if config.encoding == "positional" and not config.encoding_frequencies and shape:
         config = dataclasses.replace(config, encoding_frequencies=nyquist_frequencies(min(shape)))
     return config
