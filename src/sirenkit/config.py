@@ -76,6 +76,8 @@ class FitConfig:
     """How the learning rate changes over the steps: constant, cosine or exponential."""
     lr_final: float = 0.01
     """Final learning rate as a fraction of --lr, for the cosine and exponential schedules."""
+    schedule_steps: int = 0
+    """Steps the lr schedule spans; 0 = --steps. Past them the lr stays at its final value (the prior's spans steps + 1)."""
     warmup_steps: int = 0
     """Steps of linear learning-rate warm-up from 0 before the schedule starts."""
     batch_size: int = 0
@@ -113,6 +115,7 @@ class FitConfig:
     def __post_init__(self) -> None:
         check_positive(self, "steps", "lr", "eval_every", "log_every", "save_every")
         check_positive(self, "batch_size", "clip_grad", "target_psnr", "max_seconds", "warmup_steps", "divergence_factor",
+                       "schedule_steps",
                        allow_zero=True)
         if not 0.0 < self.lr_final <= 1.0:
             raise ConfigError(f"lr_final={self.lr_final} is not in (0, 1]; it is the final lr as a fraction of --lr, e.g. 0.01.")

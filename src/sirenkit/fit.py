@@ -57,7 +57,8 @@ def lr_factor(step: int, config: FitConfig) -> float:
     """Learning rate of optimizer step `step` (1-based) as a fraction of config.lr."""
     if step <= config.warmup_steps:
         return step / (config.warmup_steps + 1)
-    progress = (step - 1 - config.warmup_steps) / max(1, config.steps - 1 - config.warmup_steps)
+    span = config.schedule_steps or config.steps
+    progress = (step - 1 - config.warmup_steps) / max(1, span - 1 - config.warmup_steps)
     progress = min(progress, 1.0)
     if config.lr_schedule == "cosine":
         return config.lr_final + (1.0 - config.lr_final) * 0.5 * (1.0 + math.cos(math.pi * progress))

@@ -55,7 +55,9 @@ def load_split(config: PriorConfig) -> tuple[Faces, Faces]:
 
 def fit_config(config: PriorConfig) -> FitConfig:
     """The loop settings a prior config implies (evaluation once, at the end: it inpaints every test face)."""
-    return FitConfig(steps=config.steps, lr=config.lr, lr_schedule="cosine", lr_final=LR_FINAL, clip_grad=config.clip_grad,
+    # schedule over steps + 1: the prior's cosine has always reached its floor one step after the last (same numbers as 0.1)
+    return FitConfig(steps=config.steps, lr=config.lr, lr_schedule="cosine", lr_final=LR_FINAL, schedule_steps=config.steps + 1,
+                     clip_grad=config.clip_grad,
                      seed=config.seed, eval_every=config.steps, log_every=config.log_every, save_every=config.save_every,
                      max_seconds=config.max_seconds, device=config.device)
 
