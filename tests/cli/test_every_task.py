@@ -35,7 +35,7 @@ def _inputs(tmp_path, data_dir):
         "audio": (["audio", str(tmp_path / "a.wav"), "--steps", "2", *NET], "wav"),
         "video": (["video", str(tmp_path / "v.mp4"), "--steps", "2", "--batch-size", "64", *NET], "mp4"),
         "poisson": (["poisson", "camera", "--size", "8", "--steps", "2", *NET], None),
-        "blend": (["blend", "astronaut", "coffee", "--size", "16", "--foreground-size", "8", "--steps", "2", *NET], None),
+        "blend": (["blend", "astronaut", "coffee", "--size", "16", "--foreground-size", "8", "--at", "0", "0", "--steps", "2", *NET], None),
         "sdf": (["sdf", "--steps", "30", "--resolution", "16", "--batch-size", "256", "--hidden-features", "16",
                  "--hidden-layers", "1", "--quiet"], None),  # 30 steps: enough for a zero level set to mesh
         "helmholtz": (["helmholtz", "--steps", "2", "--batch-size", "64", "--reference-size", "21", "--residual-size", "8", *NET],
