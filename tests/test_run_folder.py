@@ -72,6 +72,7 @@ def test_divergence_never_overwrites_the_good_checkpoint_or_model(tmp_path, came
     with pytest.raises(sk.DivergenceError, match=r"last good checkpoint, .*checkpoint.pt \(step 30\); the diverged weights were not saved"):
         sk.fit(again, task, out=out, resume=True, steps=60, lr=1e4, lr_schedule="constant", device="cpu", save_every=1)
     assert (out / "checkpoint.pt").read_bytes() == checkpoint and torch.equal(_params(sk.load(out)), weights)
+    assert json.loads((out / "config.json").read_text())["fit"]["lr"] == 1e-3  # still the settings of the good run
     assert json.loads((out / "metrics.json").read_text())["psnr"] == pytest.approx(good.metrics["psnr"])
 
 

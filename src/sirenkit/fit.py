@@ -148,11 +148,11 @@ def _fit(field: nn.Module, task: Task, config: FitConfig, device: torch.device, 
         state.restore(load_checkpoint(path), path)
         log.info("resuming %s from step %d", out, state.step)
     all_callbacks: list[Callback] = list(callbacks) if rank == 0 else []
+    run_config = RunConfig(task=task.name, task_config=state.run["task_config"], fit=config,
+                           field=from_dict(FieldConfig, state.run["field"]) if state.run["field"] is not None else None)
     if writer:
-        runs.write_config(out, RunConfig(task=task.name, task_config=state.run["task_config"], field=None, fit=config)
-                          if state.run["field"] is None else
-                          RunConfig(task=task.name, task_config=state.run["task_config"],
-                                    field=from_dict(FieldConfig, state.run["field"]), fit=config))
+        if not resume:  # a resumed run's config.json changes only once the run it describes exists (see below)
+            runs.write_config(out, run_config)
         runs.record(out, runs.CORE_FILES)
         all_callbacks[:0] = [MetricsLog(out), Checkpointer(out)]  # first: a user callback that raises cannot cost a logged step
     model = DistributedDataParallel(field, device_ids=[device.index] if device.type == "cuda" else None) if world > 1 else field
@@ -219,6 +219,8 @@ def _fit(field: nn.Module, task: Task, config: FitConfig, device: torch.device, 
         "stopped_by": stopped_by,
     }
     if writer:
+        if resume:
+            runs.write_config(out, run_config)
         write_json(out / runs.METRICS_FILE, metrics)
         exported = task.export(field, out)
         runs.record(out, exported)

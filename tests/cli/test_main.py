@@ -145,3 +145,13 @@ def test_sigterm_saves_checkpoint_and_resume_finishes(tmp_path, monkeypatch, cap
     monkeypatch.setattr(Checkpointer, "on_step", original)
     assert main(["image", "--out", str(out), "--resume", "--quiet"]) == 0
     assert json.loads((out / "metrics.json").read_text())["steps"] == 6
+
+
+def test_old_two_level_commands_still_work_with_a_warning(tmp_path, capsys):
+    assert main(["compare", "image", "--models", "sine,sin", "--out", str(tmp_path / "x"), "--size", "16"]) == 2
+    err = capsys.readouterr().err
+    assert "'sirenkit compare image' is now 'sirenkit compare'" in err and "'sin' is not an activation or encoding" in err
+    with pytest.raises(SystemExit):
+        main(["prior", "train", "--help"])
+    captured = capsys.readouterr()
+    assert "'sirenkit prior train' is now 'sirenkit prior-train'" in captured.err and "--model MODEL" in captured.out

@@ -45,7 +45,10 @@ def render(args: argparse.Namespace) -> int:
     spec = TASKS.get(run.task)
     offered = capability(spec.task, "render") if spec is not None else None
     if offered is not None and run.model is not None:
-        paths = offered(run.model.to(resolve_device(args.device)), run.path, **_options(args))
+        if args.chunk_size < 1:
+            raise ConfigError(f"--chunk-size {args.chunk_size} must be >= 1, e.g. {DEFAULT_CHUNK_SIZE}.")
+        options = _options(args, offered)
+        paths = offered(run.model.to(resolve_device(args.device)), run.path, **options)
         print(f"wrote {', '.join(str(p) for p in paths)}")
         return 0
     kind = run.task if run.task != "field" else {1: "audio", 2: "image", 3: "video"}.get(run.model.config.in_features, "")
@@ -69,8 +72,27 @@ def render(args: argparse.Namespace) -> int:
     return _render_image(args, field)
 
 
-def _options(args: argparse.Namespace) -> dict:
-    return {k: v for k, v in vars(args).items() if k not in ("run", "handler", "debug", "command") and v is not None}
+RENDER_OPTIONS = ("out", "size", "sample_rate", "duration_s", "frames", "fps", "chunk_size")
+"""`sirenkit render` flags handed to a task's render(field, run, **options); --device is the CLI's own."""
+
+
+def _options(args: argparse.Namespace, render_fn) -> dict:
+    """The render flags the task's render accepts; a given flag it does not take is refused in one line."""
+    import inspect
+
+    accepted = set(inspect.signature(render_fn).parameters)
+    options = {}
+    for name in RENDER_OPTIONS:
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        if name not in accepted:
+            if name == "chunk_size":
+                continue
+            raise ConfigError(f"--{name.replace('_', '-')} does not apply to this run; its renderer takes "
+                              f"{', '.join('--' + p.replace('_', '-') for p in RENDER_OPTIONS if p in accepted)}.")
+        options[name] = tuple(value) if name == "size" else value
+    return options
 
 
 def _render_image(args: argparse.Namespace, field) -> int:
