@@ -23,10 +23,11 @@ import torch
 import sirenkit.io.faces
 from sirenkit.config import FitConfig
 from sirenkit.devices import tune_cpu_allocator
-from sirenkit.fields import Siren, fit_images
+from sirenkit.fields import Siren
 from sirenkit.fit import lr_factor
 from sirenkit.metrics import psnr
 from sirenkit.samplers import grid
+from sirenkit.tasks.image_set import fit_images
 from sirenkit.versions import versions
 
 sys.path.insert(0, str(Path(__file__).parent))

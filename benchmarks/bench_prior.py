@@ -3,7 +3,7 @@
 Train people 32, test people 8 (80 photos of unseen identities, split by person, seed 0). MSE on
 pixel values in [-1, 1] over all 1024 pixels of each test face, averaged over the faces, at 10,
 100 and 1000 random context pixels and the top half; the contexts are the same for every model
-and baseline (seed EVAL_SEED). Each model trains in its own process (`sirenkit prior train`), so
+and baseline (seed EVAL_SEED). Each model trains in its own process (`sirenkit prior-train`), so
 its peak memory (ru_maxrss) is its own. Baselines:
 - the mean training face (ignores the context);
 - a SIREN fitted to each test face's context pixels only (the same 2-64x3-1 architecture as the
@@ -44,7 +44,7 @@ PAPER = {"reference": "SIREN paper Table 3 (CelebA 32x32, MSE at 10 / 100 / 1000
 
 def train_model(model: str, steps: int, runs: Path) -> dict:
     out = runs / model
-    command = [sys.executable, "-m", "sirenkit", "prior", "train", "--model", model, "--steps", str(steps),
+    command = [sys.executable, "-m", "sirenkit", "prior-train", "--model", model, "--steps", str(steps),
                "--out", str(out), "--overwrite", "--quiet"]
     print(" ".join(command[1:]), file=sys.stderr)
     subprocess.run(command, check=True)

@@ -51,7 +51,7 @@ def test_holdout_every_other_pixel(camera_crop):
 
 def test_cli_compare_writes_report(tmp_path, capsys):
     out = tmp_path / "cmp"
-    argv = ["compare", "image", "camera", "--size", "32", "--steps", "20", "--hidden-features", "16", "--hidden-layers", "1",
+    argv = ["compare", "camera", "--size", "32", "--steps", "20", "--hidden-features", "16", "--hidden-layers", "1",
             "--eval-every", "10", "--models", "sine,relu,fourier", "--out", str(out), "--quiet"]
     assert main(argv) == 0
     assert "| relu+fourier |" in capsys.readouterr().out
@@ -69,8 +69,8 @@ def test_cli_compare_writes_report(tmp_path, capsys):
 
 
 def test_cli_compare_errors(tmp_path, capsys):
-    assert main(["compare", "image", "--models", "sine,sin", "--out", str(tmp_path / "x"), "--size", "16"]) == 2
+    assert main(["compare", "--models", "sine,sin", "--out", str(tmp_path / "x"), "--size", "16"]) == 2
     assert "'sin' is not an activation or encoding" in capsys.readouterr().err
     assert main(["compare", "image", "--models", "sine,sine", "--out", str(tmp_path / "y"), "--size", "16"]) == 2
     assert "names a model twice" in capsys.readouterr().err
-    assert main(["compare", "image", "--holdout", "checkerboard"]) == 2
+    assert main(["compare", "--holdout", "checkerboard"]) == 2

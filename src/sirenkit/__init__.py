@@ -12,14 +12,14 @@ from sirenkit.config import FieldConfig, FitConfig, RunConfig
 from sirenkit.errors import ConfigError, DataError, DivergenceError, ShapeError, SirenkitError
 from sirenkit.fields import MLP, Siren, build_field
 from sirenkit.fit import FitResult, fit
-from sirenkit.io.checkpoint import load
 from sirenkit.render import render_image
+from sirenkit.runs import Run, load, load_run
 from sirenkit.samplers import grid
 
 __version__ = "0.1.0"
 
 __all__ = [
     "MLP", "ConfigError", "DataError", "DivergenceError", "FieldConfig", "FitConfig", "FitResult", "RunConfig",
-    "ShapeError", "Siren", "SirenkitError", "__version__", "build_field", "fit", "grid", "load", "metrics", "nn", "ops",
-    "render_image", "tasks",
+    "Run", "ShapeError", "Siren", "SirenkitError", "__version__", "build_field", "fit", "grid", "load", "load_run", "metrics",
+    "nn", "ops", "render_image", "tasks",
 ]

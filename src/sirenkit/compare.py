@@ -19,9 +19,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from sirenkit import runs
 from sirenkit.activations import ACTIVATIONS
 from sirenkit.callbacks import Callback
-from sirenkit.config import FieldConfig, FitConfig
+from sirenkit.config import FieldConfig, FitConfig, RunConfig
 from sirenkit.errors import ConfigError
 from sirenkit.fields import ENCODINGS, build_field, field_config_for
 from sirenkit.fit import fit
@@ -167,8 +168,12 @@ def compare_image(
     hidden_features: int = 256,
     hidden_layers: int = 3,
     callbacks: Sequence[Callback] = (),
+    out: str | Path | None = None,
 ) -> tuple[list[ModelResult], dict[str, nn.Module]]:
     """Fit every model to `task` with the same pixels, steps, seed and schedule; each with its own lr.
+
+    Each model trains through `sirenkit.fit`; with `out`, into its own run folder ``out/<model>``
+    (checkpoint, model.safetensors, exports: `sirenkit render out/sine` works).
 
     Args:
         task: the image.
@@ -184,12 +189,21 @@ def compare_image(
     names = [s.name for s in specs]
     if len(set(names)) != len(names):
         raise ConfigError(f"--models names a model twice ({', '.join(names)}); give each once.")
+    if not specs:
+        raise ConfigError("no models to compare; pass e.g. --models sine,relu,relu+positional.")
     fit_task = HoldoutImageTask(task) if holdout == "every-other-pixel" else task
+    if out is not None:
+        source = getattr(task.config, "source", "")
+        task_config = {"source": source, "size": getattr(task.config, "size", 0), "models": names, "holdout": holdout,
+                       "hidden_features": hidden_features, "hidden_layers": hidden_layers}
+        runs.write_config(Path(out), RunConfig(task=runs.COMPARE, task_config=task_config, field=None,
+                                               fit=FitConfig(steps=steps, seed=seed, eval_every=eval_every, device=device)))
     results, fields = [], {}
     for spec in specs:
         field = build_field(field_config_for(spec.field, task), seed=seed)
         config = FitConfig(steps=steps, lr=spec.lr, seed=seed, eval_every=eval_every, device=device)
-        result = fit(field, fit_task, config, callbacks=[_Log(spec.name), *callbacks])
+        model_out = Path(out) / spec.name if out is not None else None
+        result = fit(field, fit_task, config, out=model_out, callbacks=[_Log(spec.name), *callbacks])
         field.cpu()
         fit_task.to(torch.device("cpu"))
         history = [{k: h[k] for k in ("step", "train_seconds", "psnr", "heldout_psnr") if k in h} for h in result.history]
@@ -202,11 +216,13 @@ def compare_image(
 
 def write_report(out: str | Path, task: ImageTask, results: Sequence[ModelResult], fields: dict[str, nn.Module],
                  *, info: dict | None = None) -> list[Path]:
-    """comparison.json, comparison.md, curves.png and grid.png in `out`; returns their paths."""
+    """comparison.json, comparison.md, curves.png and grid.png in `out`; returns their paths (also in its manifest)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     report = dict(info or {}) | {"shape": list(task.shape), "versions": versions(),
                                  "models": {r.name: dataclasses.asdict(r) for r in results}}
+    write_json(out / runs.METRICS_FILE, {"members": [r.name for r in results]}
+                    | {f"psnr_{r.name}": r.psnr for r in results})
     paths = [write_json(out / "comparison.json", report)]
     md = out / "comparison.md"
     with atomic_path(md) as tmp:
@@ -214,6 +230,7 @@ def write_report(out: str | Path, task: ImageTask, results: Sequence[ModelResult
     paths.append(md)
     paths.append(plot_curves(out / "curves.png", results))
     paths.append(plot_grid(out / "grid.png", task, fields))
+    runs.record(out, [*paths, runs.METRICS_FILE, *(f"{r.name}/{name}" for r in results for name in runs.manifest(out / r.name))])
     return paths
 
 
@@ -231,19 +248,15 @@ def markdown_table(results: Sequence[ModelResult]) -> str:
     return "\n".join(rows)
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def plot_curves(path: Path, results: Sequence[ModelResult]) -> Path:
-    """PSNR against optimizer steps and against training seconds (dashed: held-out pixels)."""
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True)
+    """PSNR against optimizer steps and against training seconds (dashed: held-out pixels).
+
+    Drawn on a `matplotlib.figure.Figure` (no pyplot state), so a notebook's backend is left as it was.
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11, 4.2), constrained_layout=True)
+    axes = fig.subplots(1, 2)
     for i, r in enumerate(results):
         colour = f"C{i % 10}"
         steps = [h["step"] for h in r.history]
@@ -262,7 +275,6 @@ def plot_curves(path: Path, results: Sequence[ModelResult]) -> Path:
     axes[0].legend(fontsize=8)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=90, format="png")
-    plt.close(fig)
     return path
 
 

@@ -76,6 +76,8 @@ class FitConfig:
     """How the learning rate changes over the steps: constant, cosine or exponential."""
     lr_final: float = 0.01
     """Final learning rate as a fraction of --lr, for the cosine and exponential schedules."""
+    schedule_steps: int = 0
+    """Steps the lr schedule spans; 0 = --steps. Past them the lr stays at its final value (the prior's spans steps + 1)."""
     warmup_steps: int = 0
     """Steps of linear learning-rate warm-up from 0 before the schedule starts."""
     batch_size: int = 0
@@ -102,10 +104,19 @@ class FitConfig:
     """torch.compile the task's loss terms. Worth it for second-derivative losses (Laplacian, Helmholtz,
     wave): ~1.6x faster steps after a ~10 s compile. Leave it off for value and gradient fits, whose
     hand-written fused kernels it replaces and which it makes slower."""
+    divergence_factor: float = 1000.0
+    """Stop with a DivergenceError when the weighted total loss of a step exceeds this many times the lowest total
+    of a logged step (a run blowing up without reaching NaN, e.g. --lr 10); 0 turns the check off."""
+    tune_allocator: bool = False
+    """CPU only: raise glibc's mmap and trim thresholds for the whole process so freed activations are reused
+    instead of page-faulted again (~30% of a CPU image step, see devices.tune_cpu_allocator); the process then keeps
+    its peak memory until it exits. On in the CLI; off by default in the API, because it changes the process."""
 
     def __post_init__(self) -> None:
         check_positive(self, "steps", "lr", "eval_every", "log_every", "save_every")
-        check_positive(self, "batch_size", "clip_grad", "target_psnr", "max_seconds", "warmup_steps", allow_zero=True)
+        check_positive(self, "batch_size", "clip_grad", "target_psnr", "max_seconds", "warmup_steps", "divergence_factor",
+                       "schedule_steps",
+                       allow_zero=True)
         if not 0.0 < self.lr_final <= 1.0:
             raise ConfigError(f"lr_final={self.lr_final} is not in (0, 1]; it is the final lr as a fraction of --lr, e.g. 0.01.")
         check_choice(self, "lr_schedule", LR_SCHEDULES)

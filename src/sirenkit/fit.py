@@ -1,26 +1,38 @@
-"""The one training loop, shared by every task."""
+"""The one training loop, shared by every task: the only place in sirenkit that steps an optimizer.
+
+One process, or several under torchrun (WORLD_SIZE > 1): then `fit` joins the process group
+(gloo on CPU, nccl on CUDA), trains the field wrapped in DistributedDataParallel on the task's
+share (``task.shard(rank, world)``), and only rank 0 writes the run folder.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import math
+import os
+import signal
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
+import torch.distributed as dist
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 
+from sirenkit import runs
 from sirenkit.callbacks import Callback, Checkpointer, FitState, MetricsLog
-from sirenkit.config import FitConfig, RunConfig, from_dict
+from sirenkit.config import FieldConfig, FitConfig, RunConfig, from_dict
 from sirenkit.devices import resolve_device, tune_cpu_allocator
 from sirenkit.errors import ConfigError, DivergenceError
 from sirenkit.io.checkpoint import CHECKPOINT_FILE, load_checkpoint
 from sirenkit.io.run_dir import write_json
-from sirenkit.tasks.base import Task
-from sirenkit.versions import versions
+from sirenkit.protocols import Task, capability, presets
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +49,16 @@ class FitResult:
     """'steps', 'target_psnr' or 'max_seconds'."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped a fit between two steps; the message says what was saved."""
+
+
 def lr_factor(step: int, config: FitConfig) -> float:
     """Learning rate of optimizer step `step` (1-based) as a fraction of config.lr."""
     if step <= config.warmup_steps:
         return step / (config.warmup_steps + 1)
-    progress = (step - 1 - config.warmup_steps) / max(1, config.steps - 1 - config.warmup_steps)
+    span = config.schedule_steps or config.steps
+    progress = (step - 1 - config.warmup_steps) / max(1, span - 1 - config.warmup_steps)
     progress = min(progress, 1.0)
     if config.lr_schedule == "cosine":
         return config.lr_final + (1.0 - config.lr_final) * 0.5 * (1.0 + math.cos(math.pi * progress))
@@ -64,11 +81,13 @@ def fit(
 
     Args:
         field: the network (moved to the config's device).
-        task: anything implementing `sirenkit.tasks.Task`.
-        config: a `FitConfig`; keyword `overrides` replace its fields (``steps=200, lr=1e-4``).
-        out: run folder; when given, fit writes config.json (before step 0), metrics.jsonl,
-            metrics.json, checkpoint.pt, model.safetensors and the task's exports there.
-            `sirenkit.io.prepare_run_dir` checks the folder first.
+        task: anything implementing `sirenkit.protocols.Task`.
+        config: a `FitConfig`; without one, the task's own fit presets (``protocols.presets``,
+            e.g. audio lr 1e-4), exactly as the CLI uses them. Keyword `overrides` replace its
+            fields (``steps=200, lr=1e-4``).
+        out: run folder; when given, fit locks it, writes config.json (before step 0),
+            metrics.jsonl, metrics.json, checkpoint.pt, model.safetensors, the task's exports and
+            manifest.json there. `sirenkit.runs.prepare` checks the folder first.
         resume: continue from ``out/checkpoint.pt``; gives the same result as a run that was
             never interrupted (same seed, CPU).
         callbacks: extra `Callback`s (progress bar, ...).
@@ -78,12 +97,41 @@ def fit(
         wall time of the optimisation steps only, ``seconds_per_step``).
 
     Raises:
-        DivergenceError: a loss term became NaN or inf; names the term and what to change.
+        DivergenceError: a loss term became NaN or inf, or the total grew `divergence_factor`
+            times over its best; names the term, the last good checkpoint and what to change.
+        Interrupted: SIGINT or SIGTERM; the last finished step was saved first (with `out`).
     """
-    config = _resolve_config(config, overrides)
+    config = _resolve_config(config, overrides, task)
+    world, rank, local_rank = (int(os.environ.get(k, d)) for k, d in (("WORLD_SIZE", 1), ("RANK", 0), ("LOCAL_RANK", 0)))
     device = resolve_device(config.device)
-    if device.type == "cpu":
+    if device.type == "cuda" and world > 1:
+        device = torch.device("cuda", local_rank)
+        torch.cuda.set_device(device)
+    if device.type == "cpu" and config.tune_allocator:
         tune_cpu_allocator()
+    out = Path(out) if out is not None else None
+    if resume and out is None:
+        raise ConfigError("resume=True needs out=RUN_FOLDER holding checkpoint.pt.")
+    writer = out is not None and rank == 0
+    joined = world > 1 and not dist.is_initialized()
+    if joined:
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    try:
+        with runs.lock(out) if writer else contextlib.nullcontext():
+            return _fit(field, task, config, device, out, writer, resume, callbacks, world, rank)
+    finally:
+        if joined:
+            dist.destroy_process_group()
+
+
+def _fit(field: nn.Module, task: Task, config: FitConfig, device: torch.device, out: Path | None, writer: bool,
+         resume: bool, callbacks: Sequence[Callback], world: int, rank: int) -> FitResult:
+    if world > 1:
+        shard = capability(task, "shard")
+        if shard is None:
+            raise ConfigError(f"the {task.name} task cannot train on {world} processes (it has no shard(rank, world)); "
+                              "run it in one process, without torchrun.")
+        task = shard(rank, world)
     field.to(device)
     task.to(device)
     if config.precision != "fp32":
@@ -91,22 +139,24 @@ def fit(
             raise ConfigError(f"precision='{config.precision}' needs a Siren (its fused training path); "
                               f"{type(field).__name__} trains in fp32 only. Use --precision fp32.")
         field.precision = config.precision
+    weights = _loss_weights(task)
     generator = torch.Generator().manual_seed(config.seed)
     optimizer = torch.optim.Adam(field.parameters(), lr=config.lr)
-    out = Path(out) if out is not None else None
-    state = FitState(field, task, config, optimizer, generator, out=out)
-    all_callbacks: list[Callback] = list(callbacks)
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        if resume:
-            state.restore(load_checkpoint(out / CHECKPOINT_FILE))
-            log.info("resuming %s from step %d", out, state.step)
-        _write_config(out, field, task, config)
-        all_callbacks += [MetricsLog(out), Checkpointer(out)]
-    elif resume:
-        raise ConfigError("resume=True needs out=RUN_FOLDER holding checkpoint.pt.")
+    state = FitState(field, task, config, optimizer, generator, out=out if writer else None, run=_run_entry(task, field))
+    if resume:
+        path = out / CHECKPOINT_FILE
+        state.restore(load_checkpoint(path), path)
+        log.info("resuming %s from step %d", out, state.step)
+    all_callbacks: list[Callback] = list(callbacks) if rank == 0 else []
+    run_config = RunConfig(task=task.name, task_config=state.run["task_config"], fit=config,
+                           field=from_dict(FieldConfig, state.run["field"]) if state.run["field"] is not None else None)
+    if writer:
+        if not resume:  # a resumed run's config.json changes only once the run it describes exists (see below)
+            runs.write_config(out, run_config)
+        runs.record(out, runs.CORE_FILES)
+        all_callbacks[:0] = [MetricsLog(out), Checkpointer(out)]  # first: a user callback that raises cannot cost a logged step
+    model = DistributedDataParallel(field, device_ids=[device.index] if device.type == "cuda" else None) if world > 1 else field
 
-    weights = dict(getattr(task, "loss_weights", {}))
     stopped_by = "steps"
     # compiled, Taylor-mode derivatives fuse their elementwise work (the hand-written fused nodes step aside)
     losses = torch.compile(task.losses) if config.compile else task.losses
@@ -114,39 +164,48 @@ def fit(
     for cb in all_callbacks:
         cb.on_start(state)
     try:
-        while state.step < config.steps:
-            step = state.step + 1
-            state.between_steps = False
-            for group in optimizer.param_groups:
-                group["lr"] = config.lr * lr_factor(step, config)
-            start = time.perf_counter()
-            batch = task.sample(step, generator, batch_size=config.batch_size)
-            terms = losses(field, batch)
-            total = sum(weights.get(name, 1.0) * value for name, value in terms.items())
-            optimizer.zero_grad(set_to_none=True)
-            total.backward()
-            if config.clip_grad:
-                nn.utils.clip_grad_norm_(field.parameters(), config.clip_grad)
-            total_value = float(total.detach())
-            if not math.isfinite(total_value):
-                state.between_steps = True
-                raise _divergence(state, step, terms, field)
-            optimizer.step()
-            state.train_seconds += time.perf_counter() - start
-            state.step, state.between_steps = step, True
-            state.losses = {name: float(value.detach()) for name, value in terms.items()} | {"total": total_value}
-            if state.step % config.eval_every == 0 or state.step == config.steps:
-                _evaluate(state, all_callbacks)
-            for cb in all_callbacks:
-                cb.on_step(state)
-            if config.target_psnr and state.metrics.get("psnr", -math.inf) >= config.target_psnr:
-                stopped_by = "target_psnr"
-                break
-            if config.max_seconds and state.train_seconds >= config.max_seconds:
-                stopped_by = "max_seconds"
-                break
+        with _StopSignals() as signals:
+            while state.step < config.steps:
+                if signals.received and world == 1:
+                    raise Interrupted(_interrupted_message(state, signals.received))
+                step = state.step + 1
+                for group in optimizer.param_groups:
+                    group["lr"] = config.lr * lr_factor(step, config)
+                start = time.perf_counter()
+                batch = task.sample(step, generator, batch_size=config.batch_size)
+                terms = losses(model, batch)
+                total = _weighted_total(terms, weights, task.name)
+                optimizer.zero_grad(set_to_none=True)
+                total.backward()
+                if config.clip_grad:
+                    nn.utils.clip_grad_norm_(field.parameters(), config.clip_grad)
+                total_value, received = _agree(float(total.detach()), signals.received, world)
+                if received:
+                    raise Interrupted(_interrupted_message(state, received))
+                _check_divergence(state, step, terms, total_value)
+                for cb in all_callbacks:
+                    cb.on_verified(state)
+                state.between_steps = False
+                optimizer.step()
+                state.train_seconds += time.perf_counter() - start
+                state.step, state.between_steps = step, True
+                state.generator_state = generator.get_state()
+                state.losses = {name: float(value.detach()) for name, value in terms.items()} | {"total": total_value}
+                if step % config.log_every == 0 or step == 1:
+                    state.best_total = min(state.best_total, total_value)
+                if state.step % config.eval_every == 0 or state.step == config.steps:
+                    _evaluate(state, all_callbacks, rank)
+                for cb in all_callbacks:
+                    cb.on_step(state)
+                if config.target_psnr and state.metrics.get("psnr", -math.inf) >= config.target_psnr:
+                    stopped_by = "target_psnr"
+                if config.max_seconds and state.train_seconds >= config.max_seconds:
+                    stopped_by = "max_seconds"
+                if _agree_stop(stopped_by != "steps", world):
+                    stopped_by = stopped_by if stopped_by != "steps" else "another process"
+                    break
         if not state.history or state.history[-1]["step"] != state.step:
-            _evaluate(state, all_callbacks)
+            _evaluate(state, all_callbacks, rank)
     finally:
         for cb in all_callbacks:
             cb.on_end(state)
@@ -159,15 +218,21 @@ def fit(
         "seconds_per_step": state.train_seconds / max(state.step, 1),
         "stopped_by": stopped_by,
     }
-    if out is not None:
-        write_json(out / "metrics.json", metrics)
+    if writer:
+        if resume:
+            runs.write_config(out, run_config)
+        write_json(out / runs.METRICS_FILE, metrics)
         exported = task.export(field, out)
+        runs.record(out, exported)
         log.info("wrote %s", ", ".join(p.name for p in exported))
+    if world > 1:
+        dist.barrier()  # ranks leave together, after rank 0 wrote the run folder (a resume on any rank reads it)
     return FitResult(metrics, state.history, state.step, state.train_seconds, stopped_by)
 
 
-def _resolve_config(config: FitConfig | None, overrides: dict[str, object]) -> FitConfig:
-    config = config or FitConfig()
+def _resolve_config(config: FitConfig | None, overrides: dict[str, object], task: object) -> FitConfig:
+    if config is None:
+        config = from_dict(FitConfig, presets(task)[1], where=f"{getattr(task, 'name', 'task')} fit presets")
     if overrides:
         known = {f.name for f in dataclasses.fields(FitConfig)}
         if set(overrides) - known:
@@ -176,31 +241,113 @@ def _resolve_config(config: FitConfig | None, overrides: dict[str, object]) -> F
     return config
 
 
-def _evaluate(state: FitState, callbacks: Sequence[Callback]) -> None:
-    state.metrics = state.task.evaluate(state.field)
+def _loss_weights(task: Task) -> dict[str, float]:
+    weights = getattr(task, "loss_weights", None)
+    if not isinstance(weights, dict):
+        raise ConfigError(f"the {getattr(task, 'name', type(task).__name__)} task has no loss_weights dict; a task gives "
+                          "every term its losses() returns a weight (see sirenkit.protocols.merge_loss_weights).")
+    return weights
+
+
+def _weighted_total(terms: dict[str, torch.Tensor], weights: dict[str, float], task: str) -> torch.Tensor:
+    for name in terms:
+        if name not in weights:
+            raise ConfigError(f"the {task} task's loss term '{name}' has no weight in its loss_weights "
+                              f"({', '.join(weights) or 'empty'}); give it one, e.g. --loss-weight {name}=1.")
+    return sum(weights[name] * value for name, value in terms.items())
+
+
+def _agree(total: float, received: int, world: int) -> tuple[float, int]:
+    """One process: as given. Several: the mean total and whether any process got a stop signal, the same on all."""
+    if world == 1:
+        return total, received
+    both = torch.tensor([total, float(received)], dtype=torch.float64)
+    dist.all_reduce(both)
+    return float(both[0]) / world, int(both[1] > 0) * (received or signal.SIGTERM)
+
+
+def _agree_stop(stop: bool, world: int) -> bool:
+    if world == 1:
+        return stop
+    flag = torch.tensor([float(stop)])
+    dist.all_reduce(flag)
+    return bool(flag[0] > 0)
+
+
+def _check_divergence(state: FitState, step: int, terms: dict[str, torch.Tensor], total: float) -> None:
+    """DivergenceError when the total is NaN/inf or `divergence_factor` times its best; the weights stay unsaved."""
+    exploded = state.config.divergence_factor and math.isfinite(state.best_total) and state.best_total > 0 \
+        and total > state.config.divergence_factor * state.best_total
+    if math.isfinite(total) and not exploded:
+        return
+    state.diverged = True
+    values = {name: float(value.detach()) for name, value in terms.items()}
+    if exploded:
+        bad = max(values, key=lambda name: values[name] * state.task.loss_weights[name])
+        what = (f"loss grew to {total:.3g}, {total / state.best_total:.3g}x its best logged total {state.best_total:.3g} "
+                f"(divergence_factor {state.config.divergence_factor:g}), at step {step} (term '{bad}')")
+    else:
+        bad = next((name for name, value in values.items() if not math.isfinite(value)), "total")
+        shown = "NaN" if math.isnan(values.get(bad, total)) else "inf"
+        what = f"loss became {shown} at step {step} (term '{bad}')"
+    field_config = getattr(state.field, "config", None)
+    omega = f" or --first-omega-0 (now {field_config.first_omega_0:g})" if getattr(field_config, "activation", "") == "sine" else ""
+    if state.out is not None and state.saved_step:
+        where = (f"the run folder keeps its last good checkpoint, {state.out / CHECKPOINT_FILE} (step {state.saved_step}); "
+                 "the diverged weights were not saved")
+    else:
+        where = "no checkpoint was written (nothing was saved)"
+    raise DivergenceError(f"{what}; {where}. Lower --lr (now {state.config.lr:g}){omega}, or pass --clip-grad 1.0.")
+
+
+def _interrupted_message(state: FitState, signum: int) -> str:
+    name = signal.Signals(signum).name if signum in iter(signal.Signals) else f"signal {signum}"
+    if state.out is None:
+        return f"interrupted by {name} after step {state.step}; there is no run folder, so nothing was saved."
+    if state.step == 0:
+        return f"interrupted by {name} before the first step finished; nothing to resume (start {state.out} again with --overwrite)."
+    return (f"interrupted by {name}: {state.out / CHECKPOINT_FILE} holds step {state.step} (the last finished step); "
+            f"continue with --resume --out {state.out}")
+
+
+def _evaluate(state: FitState, callbacks: Sequence[Callback], rank: int) -> None:
+    state.metrics = state.task.evaluate(state.field) if rank == 0 else {}
     state.field.train()
     state.history.append({"step": state.step, "train_seconds": state.train_seconds, **state.metrics})
     for cb in callbacks:
         cb.on_eval(state)
 
 
-def _write_config(out: Path, field: nn.Module, task: Task, config: FitConfig) -> None:
+def _run_entry(task: Task, field: nn.Module) -> dict[str, Any]:
     task_config = dataclasses.asdict(task.config) if dataclasses.is_dataclass(task.config) else {}
-    run = dataclasses.asdict(RunConfig(task=task.name, task_config=task_config, fit=config, versions=versions()))
     field_config = getattr(field, "config", None)
-    run["field"] = dataclasses.asdict(field_config) if dataclasses.is_dataclass(field_config) else None
-    write_json(out / "config.json", run)
+    return {"task": task.name, "task_config": task_config,
+            "field": dataclasses.asdict(field_config) if isinstance(field_config, FieldConfig) else None}
 
 
-def _divergence(state: FitState, step: int, terms: dict[str, torch.Tensor], field: nn.Module) -> DivergenceError:
-    values = {name: float(value.detach()) for name, value in terms.items()}
-    bad = next((name for name, value in values.items() if not math.isfinite(value)), "total")
-    shown = "NaN" if math.isnan(values.get(bad, math.nan)) else "inf"
-    checkpoint = state.out / CHECKPOINT_FILE if state.out is not None and state.step > 0 else None
-    field_config = getattr(field, "config", None)
-    omega = f" or --first-omega-0 (now {field_config.first_omega_0:g})" if getattr(field_config, "activation", "") == "sine" else ""
-    where = f"last good checkpoint: {checkpoint}" if checkpoint else "no step had finished yet"
-    return DivergenceError(
-        f"loss became {shown} at step {step} (term '{bad}'); {where}. "
-        f"Lower --lr (now {state.config.lr:g}){omega}, or pass --clip-grad 1.0."
-    )
+class _StopSignals:
+    """While training, SIGINT and SIGTERM only set `received`; the loop stops between two steps.
+
+    A second signal stops at once (KeyboardInterrupt), for a step that never ends. Outside the
+    main thread (where Python allows no handlers) nothing is installed.
+    """
+
+    def __init__(self) -> None:
+        self.received = 0
+        self.previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _StopSignals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self.previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.received:
+            raise KeyboardInterrupt
+        self.received = signum
+        log.warning("%s received: stopping after the current step", signal.Signals(signum).name)
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)

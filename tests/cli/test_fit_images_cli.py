@@ -19,7 +19,7 @@ def test_fit_images_writes_one_loadable_siren_per_image(tmp_path, capsys):
     out = tmp_path / "runs"
     assert main(["fit-images", str(folder), "--size", "8", "--steps", "60", "--hidden-features", "32",
                  "--hidden-layers", "1", "--out", str(out)]) == 0
-    reported = json.loads((out / "metrics.json").read_text())["psnr"]
+    reported = json.loads((out / "images.json").read_text())["psnr"]
     for name in ("a", "b", "c"):
         field = sk.load(out / name)
         again = psnr(sk.render_image(field, (8, 8)), load_image(folder / f"{name}.png", size=8))

@@ -35,10 +35,19 @@ def test_refuses_non_empty_out_then_overwrite_and_resume(tmp_path, capsys):
     assert "is not empty; pass --resume" in capsys.readouterr().err
     assert main(["image", *QUICK, "--out", out, "--overwrite", "--steps", "4"]) == 0
     assert json.loads((tmp_path / "run" / "metrics.json").read_text())["steps"] == 4
-    assert main(["image", "--out", out, "--resume", "--steps", "9", "--quiet"]) == 0  # the rest from config.json
-    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
-    assert metrics["steps"] == 9
-    assert json.loads((tmp_path / "run" / "config.json").read_text())["field"]["hidden_features"] == 16
+    capsys.readouterr()
+    # --resume continues the schedule the run was started with; a longer one is refused with how to get it
+    assert main(["image", "--out", out, "--resume", "--steps", "9", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "on the schedule it was started with (4 steps)" in err and "start a new run" in err and err.count("\n") == 1
+    assert main(["image", "--out", out, "--resume", "--hidden-features", "32", "--quiet"]) == 2
+    assert "--hidden-features changed (16 -> 32)" in capsys.readouterr().err
+    assert main(["image", "--out", out, "--resume", "--quiet"]) == 0  # the rest from config.json
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["steps"] == 4
+    longer = str(tmp_path / "longer")
+    assert main(["image", "--config", f"{out}/config.json", "--steps", "9", "--out", longer, "--quiet"]) == 0
+    assert json.loads((tmp_path / "longer" / "metrics.json").read_text())["steps"] == 9
+    assert json.loads((tmp_path / "longer" / "config.json").read_text())["field"]["hidden_features"] == 16
 
 
 def test_config_file_and_flag_precedence(tmp_path):
@@ -136,3 +145,13 @@ def test_sigterm_saves_checkpoint_and_resume_finishes(tmp_path, monkeypatch, cap
     monkeypatch.setattr(Checkpointer, "on_step", original)
     assert main(["image", "--out", str(out), "--resume", "--quiet"]) == 0
     assert json.loads((out / "metrics.json").read_text())["steps"] == 6
+
+
+def test_old_two_level_commands_still_work_with_a_warning(tmp_path, capsys):
+    assert main(["compare", "image", "--models", "sine,sin", "--out", str(tmp_path / "x"), "--size", "16"]) == 2
+    err = capsys.readouterr().err
+    assert "'sirenkit compare image' is now 'sirenkit compare'" in err and "'sin' is not an activation or encoding" in err
+    with pytest.raises(SystemExit):
+        main(["prior", "train", "--help"])
+    captured = capsys.readouterr()
+    assert "'sirenkit prior train' is now 'sirenkit prior-train'" in captured.err and "--model MODEL" in captured.out

@@ -3,9 +3,10 @@ import torch
 
 from sirenkit.config import FitConfig
 from sirenkit.errors import ShapeError
-from sirenkit.fields import Siren, StackedSiren, fit_images
+from sirenkit.fields import Siren, StackedSiren
 from sirenkit.fit import lr_factor
 from sirenkit.samplers import grid
+from sirenkit.tasks.image_set import fit_images
 
 
 def test_member_k_computes_what_the_stack_computes():
@@ -54,3 +55,13 @@ def test_bad_shapes_raise_shape_errors_naming_the_expected_shape():
         stack(torch.zeros(3, 10, 2))
     with pytest.raises(ShapeError, match=r"\(K, H, W, C\)"):
         fit_images(torch.zeros(2, 8, 8), 1)
+
+
+def test_old_name_fields_fit_images_warns_and_still_works():
+    import sirenkit as sk
+
+    images = torch.rand(2, 6, 6, 1, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    with pytest.warns(FutureWarning, match="sirenkit.tasks.image_set.fit_images"):
+        old = sk.fields.fit_images(images, 3, hidden_features=8, hidden_layers=1)
+    new = fit_images(images, 3, hidden_features=8, hidden_layers=1)
+    assert old[1] == new[1]

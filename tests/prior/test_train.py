@@ -12,7 +12,8 @@ import torch
 from sirenkit.errors import ConfigError, DataError
 from sirenkit.io.faces import Faces, load_faces
 from sirenkit.prior import PriorConfig
-from sirenkit.prior.train import load_prior, train_prior
+from sirenkit.prior.train import load_prior
+from sirenkit.tasks.prior import fit_prior as train_prior
 
 TINY = dict(size=16, hidden_features=16, hidden_layers=2, latent_features=16, encoder_features=16,
             hyper_hidden_features=16, context_min=10, context_max=100, batch_size=8, lr=1e-3, log_every=1, save_every=2)
@@ -24,7 +25,7 @@ import torch
 import torch.distributed as dist
 from sirenkit.io.faces import Faces
 from sirenkit.prior import PriorConfig
-from sirenkit.prior.train import train_prior
+from sirenkit.tasks.prior import fit_prior as train_prior
 
 out, model = sys.argv[1], sys.argv[2]
 data = np.load(out + "/faces.npz")
@@ -69,8 +70,9 @@ def test_ddp_two_processes_stay_identical_and_match_one_process(tmp_path, eight_
     # Same faces and contexts per step, gradients averaged over the 2 halves of the batch: equal up to float sums.
     assert np.abs(rank0 - _params(single.model)).max() < 1e-5
     assert json.loads((tmp_path / "run" / "metrics.json").read_text())["world_size"] == 2.0
-    lines = (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()
-    assert [json.loads(line)["step"] for line in lines] == [1, 2, 3, 4, 5]
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records if "total" in r] == [1, 2, 3, 4, 5]  # one loss line per step, none twice
+    assert [r["step"] for r in records if "mse_half" in r] == [3, 5]  # the evaluation at the end of each call
 
 
 def test_resume_after_a_kill_gives_the_uninterrupted_run(tmp_path, eight_faces, monkeypatch):
@@ -102,7 +104,7 @@ def test_errors_checkpoint_of_another_model(tmp_path, eight_faces):
         train_prior(dataclasses.replace(config, model="hypernet-set", steps=2), tmp_path, resume=True,
                     train_faces=eight_faces, test_faces=eight_faces)
     saved = json.loads((tmp_path / "config.json").read_text())
-    saved["prior"]["model"] = "hypernet-conv"
+    saved["task_config"]["model"] = "hypernet-conv"
     (tmp_path / "config.json").write_text(json.dumps(saved))
     with pytest.raises(DataError, match="holds a 'modulated' prior"):
         load_prior(tmp_path)

@@ -2,25 +2,17 @@
 
 Fitting a collection of small images one by one spends most of the time in per-step overhead
 (tiny GEMMs, Python, the optimizer loop). Stacking the K networks' weights along a leading
-dimension turns every layer into one ``torch.baddbmm`` over all members.
+dimension turns every layer into one ``torch.baddbmm`` over all members. Training one is a task
+like any other (`sirenkit.tasks.image_set.ImageSetTask` on `sirenkit.fit`).
 """
 
 from __future__ import annotations
 
-import math
-from pathlib import Path
-
-import numpy as np
 import torch
 from torch import Tensor, nn
 
-from sirenkit.config import FitConfig
-from sirenkit.devices import tune_cpu_allocator
-from sirenkit.errors import DataError, DivergenceError, ShapeError
+from sirenkit.errors import ShapeError
 from sirenkit.fields.siren import Siren
-from sirenkit.fit import lr_factor
-from sirenkit.metrics import psnr
-from sirenkit.samplers import grid
 
 
 class StackedSiren(nn.Module):
@@ -141,93 +133,3 @@ class StackedSirenFunction(torch.autograd.Function):
                 grad_h = torch.bmm(grad_z, params[2 * i].transpose(1, 2) * omegas[i])
         ctx.inputs = ctx.cosines = None
         return (None, None, *grads)
-
-
-def fit_images(
-    images: Tensor,
-    steps: int,
-    lr: float = 1e-3,
-    *,
-    lr_final: float = 0.01,
-    hidden_features: int = 256,
-    hidden_layers: int = 3,
-    first_omega_0: float = 30.0,
-    hidden_omega_0: float = 30.0,
-    seed: int = 0,
-) -> tuple[StackedSiren, list[float]]:
-    """Fit one SIREN per image, all at once: full batch, Adam, cosine schedule as in `sirenkit.fit`.
-
-    Args:
-        images: (K, H, W, C) values in [-1, 1], all the same size.
-        steps: optimizer steps.
-
-    Returns the fitted stack (member k fits image k) and each image's PSNR in dB on [0, 1].
-    """
-    if images.ndim != 4:
-        raise ShapeError(f"images has shape {tuple(images.shape)}; expected (K, H, W, C) values in [-1, 1], "
-                         "e.g. images[..., None] for grey images.")
-    k, height, width, channels = images.shape
-    images = images.float()
-    device = images.device
-    if device.type == "cpu":
-        tune_cpu_allocator()  # as sirenkit.fit does: reuse the freed (K, N, hidden) buffers, no page faults
-    stack = StackedSiren(k, 2, hidden_features, hidden_layers, channels, first_omega_0=first_omega_0,
-                         hidden_omega_0=hidden_omega_0, seed=seed).to(device)
-    coords = grid((height, width), device=device)
-    target = images.reshape(k, height * width, channels)
-    config = FitConfig(steps=steps, lr=lr, lr_final=lr_final)
-    optimizer = torch.optim.Adam(stack.parameters(), lr=lr)
-    for step in range(1, steps + 1):
-        for group in optimizer.param_groups:
-            group["lr"] = lr * lr_factor(step, config)
-        # sum over members of each member's mean squared error: member k's gradient is its own
-        loss = ((stack(coords) - target) ** 2).mean(dim=(1, 2)).sum()
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if not math.isfinite(float(loss.detach())):
-            raise DivergenceError(f"loss became {float(loss)} at step {step}; lower lr (now {lr}).")
-        optimizer.step()
-    with torch.no_grad():
-        pred = (stack(coords).clamp(-1, 1) + 1) / 2
-    pred_np, target_np = pred.cpu().numpy(), ((target + 1) / 2).cpu().numpy()
-    return stack, [psnr(pred_np[i], np.clip(target_np[i], 0, 1)) for i in range(k)]
-
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
-
-
-def fit_image_folder(folder: str | Path, out: str | Path, *, size: int, steps: int, lr: float = 1e-3,
-                     hidden_features: int = 256, hidden_layers: int = 3, seed: int = 0) -> dict[str, float]:
-    """Fit every image in `folder` at once; write out/<name>/model.safetensors (a Siren) and
-    out/metrics.json. Returns each image's PSNR in dB, by file name.
-
-    Images are resized so the longer side is `size`; all must then have the same shape and channels.
-    """
-    from sirenkit.io.checkpoint import MODEL_FILE, save_model
-    from sirenkit.io.image import load_image
-    from sirenkit.io.run_dir import write_json
-
-    folder, out = Path(folder), Path(out)
-    if not folder.is_dir():
-        raise DataError(f"{folder}: no such folder; pass a folder of PNG/JPEG/TIFF/BMP images.")
-    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not paths:
-        raise DataError(f"{folder}: holds no image files ({', '.join(IMAGE_SUFFIXES)}); pass a folder of images.")
-    stems = [p.stem for p in paths]
-    for path in paths:
-        if stems.count(path.stem) > 1:
-            raise DataError(f"{path}: another image in {folder} has the name '{path.stem}', so both would write "
-                            f"{out / path.stem}; rename one of them.")
-    images = [load_image(p, size=size) for p in paths]
-    for path, image in zip(paths, images):
-        if image.shape != images[0].shape:
-            raise DataError(f"{path}: shape {image.shape} after resizing to --size {size} differs from {paths[0].name}'s "
-                            f"{images[0].shape}; fit_images needs images of one aspect ratio and one channel count.")
-    stack, psnrs = fit_images(torch.from_numpy(np.stack(images) * 2 - 1), steps, lr, hidden_features=hidden_features,
-                              hidden_layers=hidden_layers, seed=seed)
-    for k, path in enumerate(paths):
-        (out / path.stem).mkdir(parents=True, exist_ok=True)
-        save_model(out / path.stem / MODEL_FILE, stack.member(k))
-    metrics = {path.stem: value for path, value in zip(paths, psnrs)}
-    write_json(out / "metrics.json", {"psnr": metrics, "steps": steps, "size": size})
-    return metrics

@@ -1,4 +1,8 @@
-"""Checkpoints (resumable training state) and model files (the field alone, loads anywhere)."""
+"""Checkpoints (resumable training state) and model files (the field alone, loads anywhere).
+
+Reading and writing only: rebuilding a field from a model file is `sirenkit.runs.load`, so
+that io knows no field classes.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,9 @@ from typing import Any
 import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
-from torch import nn
+from torch import Tensor, nn
 
-from sirenkit.config import FieldConfig, from_dict
+from sirenkit.config import FieldConfig
 from sirenkit.errors import DataError
 from sirenkit.io.run_dir import atomic_path
 
@@ -29,10 +33,13 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> Path:
 def load_checkpoint(path: Path) -> dict[str, Any]:
     """Read a checkpoint written by `save_checkpoint`, onto the CPU."""
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
         raise DataError(f"{path}: cannot read the checkpoint ({type(exc).__name__}); "
                         "it is damaged or not a sirenkit checkpoint. Start again with --overwrite.") from None
+    if not isinstance(state, dict):
+        raise DataError(f"{path}: holds a {type(state).__name__}, not a sirenkit checkpoint. Start again with --overwrite.")
+    return state
 
 
 def save_model(path: Path, field: nn.Module) -> Path:
@@ -44,27 +51,12 @@ def save_model(path: Path, field: nn.Module) -> Path:
     return path
 
 
-def _field_config(field: nn.Module) -> FieldConfig:
-    config = getattr(field, "config", None)
-    if not isinstance(config, FieldConfig):
-        raise DataError(f"{type(field).__name__} has no FieldConfig in .config; save a sirenkit field (Siren, MLP).")
-    return config
+def read_model(path: Path) -> tuple[dict[str, Tensor], dict[str, Any]]:
+    """The weights of a model file and its field config (a dict, as saved), without building the field.
 
-
-def load(run_or_model: str | Path) -> nn.Module:
-    """Rebuild a saved field on the CPU, in eval mode: from a run folder or a model.safetensors.
-
-    Example:
-        >>> field = sirenkit.load("runs/camera")     # doctest: +SKIP
-        >>> image = sirenkit.render.render_image(field, (1024, 1024))  # doctest: +SKIP
+    Raises:
+        DataError: not a safetensors file, or one not written by sirenkit.
     """
-    from sirenkit.fields import build_field
-
-    path = Path(run_or_model)
-    if path.is_dir():
-        path = path / MODEL_FILE
-    if not path.is_file():
-        raise DataError(f"{run_or_model}: no model found; pass a run folder holding {MODEL_FILE}, or the file itself.")
     try:
         with safe_open(str(path), framework="pt") as f:
             metadata = f.metadata() or {}
@@ -73,9 +65,31 @@ def load(run_or_model: str | Path) -> nn.Module:
         raise DataError(f"{path}: cannot read it as safetensors ({type(exc).__name__}); pass a sirenkit model file.") from None
     if "sirenkit_field" not in metadata:
         raise DataError(f"{path}: holds no sirenkit field config in its metadata; it was not written by sirenkit.")
-    field = build_field(from_dict(FieldConfig, json.loads(metadata["sirenkit_field"])))
-    field.load_state_dict(tensors)
-    return field.eval()
+    try:
+        config = json.loads(metadata["sirenkit_field"])
+    except json.JSONDecodeError:
+        config = None
+    if not isinstance(config, dict):
+        raise DataError(f"{path}: its sirenkit field config is damaged (not a JSON object); the file cannot be rebuilt.")
+    return tensors, config
 
 
-__all__ = ["load", "load_checkpoint", "save_checkpoint", "save_model"]
+def _field_config(field: nn.Module) -> FieldConfig:
+    config = getattr(field, "config", None)
+    if not isinstance(config, FieldConfig):
+        raise DataError(f"{type(field).__name__} has no FieldConfig in .config; save a sirenkit field (Siren, MLP).")
+    return config
+
+
+def __getattr__(name: str) -> Any:
+    if name == "load":  # moved to sirenkit.runs.load (io builds no fields); alias kept for one release
+        import importlib
+        import warnings
+
+        warnings.warn("sirenkit.io.checkpoint.load moved to sirenkit.runs.load (also sirenkit.load); "
+                      "the old name goes in the next release.", FutureWarning, stacklevel=2)
+        return importlib.import_module("sirenkit.runs").load
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["CHECKPOINT_FILE", "MODEL_FILE", "load_checkpoint", "read_model", "save_checkpoint", "save_model"]

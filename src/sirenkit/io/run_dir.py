@@ -1,29 +1,81 @@
-"""Run folders: atomic writes, refusing to clobber an earlier run, metrics files."""
+"""Durable writes for run folders: atomic replace with fsync, JSON and JSON-lines files.
+
+The names of a run folder's files, and the folder's life cycle (prepare, lock, manifest), belong
+to `sirenkit.runs`; this module only knows how to write a file so that a kill or a power cut
+leaves either the old file or the new one, never a half-written one.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sirenkit.errors import ConfigError
+log = logging.getLogger(__name__)
+
+TMP_MARK = ".tmp"
+"""Temporary siblings are named ``.NAME.tmpPID``; `stale_temporaries` finds those of dead processes."""
 
 
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary sibling of `path`; on success it replaces `path` in one rename."""
+    """Yield a temporary sibling of `path`; on success it is fsynced and replaces `path` in one rename."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp = path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}")
     try:
         yield tmp
+        _fsync(tmp)
         os.replace(tmp, path)
+        _fsync_dir(path.parent)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # not every file system lets a folder be opened for fsync
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def stale_temporaries(folder: Path) -> list[Path]:
+    """Temporary files (``.NAME.tmpPID``) in `folder` whose writing process no longer runs."""
+    found = []
+    for path in Path(folder).glob(f".*{TMP_MARK}*"):
+        pid = path.name.rpartition(TMP_MARK)[2]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            found.append(path)
+    return found
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs (on this machine)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it runs, as another user
+        return True
+    return True
 
 
 def write_json(path: Path, data: Any) -> Path:
@@ -34,9 +86,34 @@ def write_json(path: Path, data: Any) -> Path:
 
 
 def append_jsonl(path: Path, record: dict[str, Any]) -> None:
-    """Append one JSON line (metrics.jsonl)."""
+    """Append one JSON line (metrics.jsonl); a kill can tear only this last line, which `read_jsonl` skips."""
     with path.open("a") as f:
         f.write(json.dumps(_finite(record)) + "\n")
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The records of a JSON-lines file; a line cut by a kill (or any unreadable line) is skipped with a warning."""
+    records = []
+    if not path.is_file():
+        return records
+    for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            log.warning("%s: line %d is cut or damaged (an interrupted write); it is dropped", path, number)
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
+
+
+def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
+    """Rewrite a JSON-lines file atomically (used to drop the lines a resumed run will write again)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text("".join(json.dumps(_finite(r)) + "\n" for r in records))
+    return path
 
 
 def _finite(data: Any) -> Any:
@@ -49,29 +126,14 @@ def _finite(data: Any) -> Any:
     return data
 
 
-def prepare_run_dir(out: str | Path, *, resume: bool = False, overwrite: bool = False) -> Path:
-    """Create the run folder; refuse a non-empty one unless resuming or overwriting (never a prompt)."""
-    out = Path(out)
-    if resume and overwrite:
-        raise ConfigError("--resume and --overwrite contradict each other; pass only one.")
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {out} is a file; pass a folder path.")
-    if resume:
-        if not (out / "checkpoint.pt").is_file():
-            raise ConfigError(f"--resume: {out} holds no checkpoint.pt; start a new run without --resume.")
-        return out
-    if out.is_dir() and any(out.iterdir()):
-        if not overwrite:
-            raise ConfigError(f"--out {out} is not empty; pass --resume to continue that run, "
-                              "--overwrite to replace it, or choose another folder.")
-        for name in RUN_FILES:
-            (out / name).unlink(missing_ok=True)
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+def __getattr__(name: str) -> Any:
+    if name in ("prepare_run_dir", "RUN_FILES"):  # moved to sirenkit.runs; alias kept for one release
+        import importlib
+        import warnings
 
-
-RUN_FILES = ("config.json", "metrics.jsonl", "metrics.json", "checkpoint.pt", "model.safetensors",
-             "reconstruction.png", "panel.png", "log.txt", "blend.png", "naive.png", "comparison.png",
-             "normalization.json", "mesh.ply", "mesh.obj", "mesh.png", "sdf_slices.png",
-             "reconstruction.wav", "waveform.png", "spectrogram.png", "audio.json",
-             "reconstruction.mp4", "frames.png", "frame_psnr.png", "video.json")
+        runs = importlib.import_module("sirenkit.runs")
+        new = {"prepare_run_dir": "prepare", "RUN_FILES": "LEGACY_FILES"}[name]
+        warnings.warn(f"sirenkit.io.run_dir.{name} moved to sirenkit.runs.{new}; the old name goes in the next release.",
+                      FutureWarning, stacklevel=2)
+        return getattr(runs, new)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,9 +10,8 @@ import torch
 from sirenkit.errors import ConfigError, DataError
 from sirenkit.io.image import load_image, save_image
 from sirenkit.io.run_dir import write_json
-from sirenkit.prior.context import eval_context
+from sirenkit.prior.context import EVAL_SEED, eval_context
 from sirenkit.prior.models import PriorModel
-from sirenkit.prior.train import EVAL_SEED
 
 UNSEEN = np.array([0.12, 0.18, 0.42], dtype=np.float32)
 """Colour of the pixels a context does not show (dark blue, so it never reads as a dark face pixel)."""

@@ -8,7 +8,9 @@ from sirenkit.tasks.blend import BlendConfig, BlendTask
 from sirenkit.tasks.helmholtz import HelmholtzConfig, HelmholtzTask
 from sirenkit.tasks.helmholtz_inverse import HelmholtzInverseConfig, HelmholtzInverseTask
 from sirenkit.tasks.image import ImageConfig, ImageTask
+from sirenkit.tasks.image_set import ImageSetConfig, ImageSetTask
 from sirenkit.tasks.poisson import PoissonConfig, PoissonTask
+from sirenkit.tasks.prior import PriorConfig, PriorTask
 from sirenkit.tasks.sdf import SDFConfig, SDFTask
 from sirenkit.tasks.video import VideoConfig, VideoTask
 from sirenkit.tasks.wave import WaveConfig, WaveTask
@@ -23,9 +25,12 @@ TASKS = {spec.name: spec for spec in (
     TaskSpec("helmholtz", HelmholtzTask, HelmholtzConfig),
     TaskSpec("helmholtz-inverse", HelmholtzInverseTask, HelmholtzInverseConfig),
     TaskSpec("wave", WaveTask, WaveConfig),
+    TaskSpec("prior", PriorTask, PriorConfig),
+    TaskSpec("image-set", ImageSetTask, ImageSetConfig),
 )}
 """name -> TaskSpec (the task class with ``from_config``, its config dataclass and presets)."""
 
 __all__ = ["TASKS", "TaskSpec", "AudioConfig", "AudioTask", "Batch", "BlendConfig", "BlendTask", "HelmholtzConfig",
-           "HelmholtzInverseConfig", "HelmholtzInverseTask", "HelmholtzTask", "ImageConfig", "ImageTask", "PoissonConfig",
-           "PoissonTask", "SDFConfig", "SDFTask", "Task", "VideoConfig", "VideoTask", "WaveConfig", "WaveTask"]
+           "HelmholtzInverseConfig", "HelmholtzInverseTask", "HelmholtzTask", "ImageConfig", "ImageSetConfig", "ImageSetTask",
+           "ImageTask", "PoissonConfig", "PoissonTask", "PriorConfig", "PriorTask", "SDFConfig", "SDFTask", "Task", "VideoConfig",
+           "VideoTask", "WaveConfig", "WaveTask"]

@@ -1,0 +1,157 @@
+"""`sirenkit render`, `info` and `mesh`: what to do with a saved run is decided by the task named in its config.json.
+
+An SDF run is never treated as a video, nor a Helmholtz run as a picture: `render` draws what the
+run's task draws, or refuses with one line saying what that task offers instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+
+from sirenkit.errors import ConfigError
+from sirenkit.protocols import capability
+from sirenkit.render import DEFAULT_CHUNK_SIZE
+from sirenkit.runs import COMPARE, IMAGE_SET, PRIOR, Run, load_run
+
+IMAGE_TASKS = ("image",)
+"""Runs whose field is the picture itself (values in [-1, 1] over [-1, 1]^2)."""
+INSTEAD = {
+    "sdf": "an SDF run is a surface: mesh it with 'sirenkit mesh {run} --resolution 256' (writes mesh.ply, mesh.obj, mesh.png)",
+    "helmholtz": "a Helmholtz run is a complex wave field, not a picture: its exports {run}/field.npy (real, imaginary) "
+                 "and {run}/panels.png are in the run folder",
+    "helmholtz-inverse": "an inversion run holds wave fields and a velocity: see {run}/field.npy, velocity.npy, velocity.png "
+                         "and fields.png in the run folder",
+    "wave": "a wave run is a field over time and space: see {run}/field.npy and {run}/frames.png in the run folder",
+    "poisson": "a Poisson run fits derivatives, so its raw values carry an arbitrary offset: see {run}/reconstruction.png "
+               "(aligned to the image) and panel.png",
+    "blend": "a blend run's picture is {run}/blend.png (with naive.png and comparison.png)",
+    PRIOR: "a prior draws faces from a few pixels: 'sirenkit inpaint {run} --out FOLDER'",
+    IMAGE_SET: "an image set holds one image run per picture: render one of them, e.g. 'sirenkit render {member} --size 128 128 "
+               "--out out.png'",
+    COMPARE: "a comparison holds one image run per model: render one of them, e.g. 'sirenkit render {member} --size 256 256 "
+             "--out out.png'",
+}
+
+
+def render(args: argparse.Namespace) -> int:
+    """Render a run at any resolution, by its task: image (PNG), audio (WAV), video (MP4); refuse the rest."""
+    from sirenkit.devices import resolve_device
+    from sirenkit.tasks import TASKS
+
+    run = load_run(args.run)
+    spec = TASKS.get(run.task)
+    offered = capability(spec.task, "render") if spec is not None else None
+    if offered is not None and run.model is not None:
+        if args.chunk_size < 1:
+            raise ConfigError(f"--chunk-size {args.chunk_size} must be >= 1, e.g. {DEFAULT_CHUNK_SIZE}.")
+        options = _options(args, offered)
+        paths = offered(run.model.to(resolve_device(args.device)), run.path, **options)
+        print(f"wrote {', '.join(str(p) for p in paths)}")
+        return 0
+    kind = run.task if run.task != "field" else {1: "audio", 2: "image", 3: "video"}.get(run.model.config.in_features, "")
+    if kind in INSTEAD:
+        member = run.members[0] if run.members else Path(args.run) / "NAME"
+        raise ConfigError(f"{args.run}: {INSTEAD[kind].format(run=args.run, member=member)}; 'render' draws image, audio "
+                          "and video runs.")
+    if kind not in (*IMAGE_TASKS, "audio", "video"):
+        raise ConfigError(f"{args.run}: a '{run.task}' run has no renderer; 'render' draws image, audio and video runs.")
+    if args.chunk_size < 1:
+        raise ConfigError(f"--chunk-size {args.chunk_size} must be >= 1, e.g. {DEFAULT_CHUNK_SIZE}.")
+    field = run.model.to(resolve_device(args.device))
+    if kind == "audio":
+        from sirenkit.cli.render_av import render_audio_run
+
+        return render_audio_run(args, field)
+    if kind == "video":
+        from sirenkit.cli.render_av import render_video_run
+
+        return render_video_run(args, field)
+    return _render_image(args, field)
+
+
+RENDER_OPTIONS = ("out", "size", "sample_rate", "duration_s", "frames", "fps", "chunk_size")
+"""`sirenkit render` flags handed to a task's render(field, run, **options); --device is the CLI's own."""
+
+
+def _options(args: argparse.Namespace, render_fn) -> dict:
+    """The render flags the task's render accepts; a given flag it does not take is refused in one line."""
+    import inspect
+
+    accepted = set(inspect.signature(render_fn).parameters)
+    options = {}
+    for name in RENDER_OPTIONS:
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        if name not in accepted:
+            if name == "chunk_size":
+                continue
+            raise ConfigError(f"--{name.replace('_', '-')} does not apply to this run; its renderer takes "
+                              f"{', '.join('--' + p.replace('_', '-') for p in RENDER_OPTIONS if p in accepted)}.")
+        options[name] = tuple(value) if name == "size" else value
+    return options
+
+
+def _render_image(args: argparse.Namespace, field) -> int:
+    from sirenkit.io.image import save_image
+    from sirenkit.render import render_image
+
+    if args.size is None:
+        raise ConfigError("--size H W is required to render an image run, e.g. --size 1024 1024.")
+    h, w = args.size
+    if h < 1 or w < 1:
+        raise ConfigError(f"--size {h} {w}: both must be >= 1 pixel, e.g. --size 1024 1024.")
+    if args.out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"):
+        raise ConfigError(f"--out {args.out}: give an image file name ending in .png (or .jpg, .tif, .bmp).")
+    save_image(args.out, render_image(field, (h, w), chunk_size=args.chunk_size))
+    print(f"wrote {args.out} ({h}x{w})")
+    return 0
+
+
+def info(args: argparse.Namespace) -> int:
+    """Print what a run is: its task, settings, model size, metrics and sub-runs."""
+    run = load_run(args.run)
+    print(f"task: {run.task}")
+    _print_model(run)
+    if run.config is not None:
+        print("task_config: " + json.dumps(run.config.task_config))
+        print("fit: " + json.dumps(dataclasses.asdict(run.config.fit)))
+    for member in run.members:
+        print(f"run: {member}")
+    if run.metrics:
+        print("metrics: " + json.dumps(run.metrics))
+    return 0
+
+
+def _print_model(run: Run) -> None:
+    if run.model is None:
+        return
+    params = sum(p.numel() for p in run.model.parameters())
+    label = "field" if run.task not in (PRIOR, IMAGE_SET) else "model"
+    print(f"{label}: {type(run.model).__name__}, {params:,} parameters")
+    config = getattr(run.model, "config", None)
+    if dataclasses.is_dataclass(config) and run.task not in (PRIOR,):
+        print(json.dumps(dataclasses.asdict(config), indent=2))
+
+
+def mesh(args: argparse.Namespace) -> int:
+    """Marching cubes on an SDF run; any other run is refused in one line."""
+    from sirenkit.runs import read_config
+    from sirenkit.tasks.sdf import remesh
+
+    task = read_config(args.run).task if (Path(args.run) / "config.json").is_file() else "unknown"
+    if task != "sdf":
+        raise ConfigError(f"{args.run}: 'mesh' meshes SDF runs (made by 'sirenkit sdf'); this is a '{task}' run.")
+    if args.resolution < 8:
+        raise ConfigError(f"--resolution {args.resolution} is too coarse; pass e.g. --resolution 256.")
+    if args.chunk_size < 1:
+        raise ConfigError(f"--chunk-size {args.chunk_size} must be >= 1, e.g. {DEFAULT_CHUNK_SIZE}.")
+    paths, metrics = remesh(args.run, resolution=args.resolution, chunk_size=args.chunk_size, out=args.out, device=args.device)
+    print(f"wrote {', '.join(str(p) for p in paths)} ({int(metrics['vertices'])} vertices, {int(metrics['faces'])} faces)")
+    shown = ", ".join(f"{k} {metrics[k]:.4g}" for k in ("f_score", "normal_consistency", "chamfer_l1") if k in metrics)
+    if shown:
+        print(shown)
+    return 0

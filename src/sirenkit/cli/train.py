@@ -1,0 +1,111 @@
+"""Every training command (one per task, `fit-images`, `prior-train`) is this one function: merge, check, prepare, fit."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+from pathlib import Path
+
+from sirenkit.cli.flags import log_to, merge_run_config, read_config_json, refuse_changes
+from sirenkit.config import FieldConfig, FitConfig, from_dict
+from sirenkit.errors import ConfigError
+from sirenkit.runs import IMAGE_SET, LOG_FILE, PRIOR, lock, prepare, record
+
+HEADLINE = ("psnr", "ssim", "mse", "snr_db", "psnr_std", "f_score", "normal_consistency", "chamfer_l1", "surface_distance")
+BOOKKEEPING = ("steps", "train_seconds", "seconds_per_step", "stopped_by")
+
+
+def has_field_flags(task: str) -> bool:
+    """Whether the task's model is a FieldConfig field (not a prior or a stack), so it gets the field flags."""
+    return task not in (PRIOR, IMAGE_SET)
+
+
+def train(args: argparse.Namespace) -> int:
+    """defaults < presets < --config < flags (written once, in merge_run_config); a resume may not change the run."""
+    from sirenkit.callbacks import ProgressBar
+    from sirenkit.fit import fit
+    from sirenkit.tasks import TASKS
+
+    spec, name = TASKS[args.task], args.task
+    if args.resume and args.out is None:
+        raise ConfigError("--resume needs --out RUN_FOLDER, the run to continue.")
+    presets = {"field_presets": spec.field_presets if has_field_flags(name) else None,
+               "fit_presets": spec.fit_presets if name != PRIOR else None}
+    if args.resume:
+        saved = read_config_json(args.out / "config.json") if (args.out / "config.json").is_file() else {}
+        merged = merge_run_config(name, args, spec.config, base=saved, **presets)
+        refuse_changes(args.out, saved, merged)
+    else:
+        merged = merge_run_config(name, args, spec.config, base=read_config_json(args.config) if args.config else None, **presets)
+    task_config = from_dict(spec.config, merged["task_config"], where="task_config")
+    if name == PRIOR:
+        from sirenkit.tasks.prior import check_world, fit_config
+
+        check_world(task_config, int(os.environ.get("WORLD_SIZE", "1")))
+        fit_settings = fit_config(task_config)
+    else:
+        fit_settings = from_dict(FitConfig, merged["fit"], where="fit")
+    task = spec.task.from_config(task_config)  # bad input fails before a folder is made
+    out = args.out or default_out(name, merged["task_config"])
+    writer = int(os.environ.get("RANK", "0")) == 0
+    with lock(out) if writer else contextlib.nullcontext():
+        if writer:
+            prepare(out, resume=args.resume, overwrite=args.overwrite)
+            log_to(out / LOG_FILE, quiet=args.quiet)
+            record(out, [LOG_FILE])
+        if name == PRIOR and args.resume:
+            from sirenkit.tasks.prior import check_resume
+
+            check_resume(out, task_config)
+        model = _build_model(name, task, merged, fit_settings)
+        result = fit(model, task, fit_settings, out=out, resume=args.resume,
+                     callbacks=[ProgressBar(quiet=args.quiet or not writer)])
+    if writer:
+        _summary(name, out, task, result)
+    return 0
+
+
+def _build_model(name: str, task: object, merged: dict, fit_settings: FitConfig):
+    if name == PRIOR:
+        return task.build_model()  # type: ignore[attr-defined]
+    if name == IMAGE_SET:
+        return task.build_stack(seed=fit_settings.seed)  # type: ignore[attr-defined]
+    from sirenkit.fields import build_field
+
+    field_config = from_dict(FieldConfig, merged["field"], where="field")
+    return build_field(field_config, task=task, seed=fit_settings.seed)
+
+
+def _summary(name: str, out: Path, task: object, result) -> None:
+    m = result.metrics
+    print(f"run folder: {out}")
+    if name == PRIOR:
+        print("test MSE (pixels in [-1, 1]): " + ", ".join(f"{k[4:]} px {m[k]:.4f}" for k in m if k.startswith("mse_"))
+              + f"; {int(m['steps'])} steps in {m['train_seconds']:.1f} s, peak memory {m['peak_rss_mib']:.0f} MiB")
+        return
+    if name == IMAGE_SET:
+        import json
+
+        members = json.loads((out / "images.json").read_text())["psnr"]
+        for member, value in members.items():
+            print(f"{member}: {value:.2f} dB")
+        print(f"wrote {len(members)} models to {out}")
+        return
+    quality = [k for k in HEADLINE if k in m] or [k for k in m if k not in BOOKKEEPING][:3]
+    headline = "".join(f"{k} {m[k]:.4g}, " for k in quality)
+    print(f"{headline}{result.steps} steps in {result.train_seconds:.1f} s ({m['seconds_per_step']:.3f} s/step)")
+
+
+def default_out(task: str, task_config: dict) -> Path:
+    """runs/<task>-<source>, numbered when that folder is taken."""
+    source = task_config.get("source", task_config.get("folder", task_config.get("model", task)))
+    if not isinstance(source, str):  # helmholtz: the source is a position X Y; name the run by its medium
+        source = task_config.get("velocity", task)
+    source = Path(str(source)).stem or task
+    out = Path("runs") / f"{task}-{source}"
+    n = 2
+    while out.exists() and any(out.iterdir()):
+        out = Path("runs") / f"{task}-{source}-{n}"
+        n += 1
+    return out
