@@ -15,20 +15,15 @@ from typing import Any
 from torch import nn
 
 from sirenkit.errors import DataError, SirenkitError
+from sirenkit.runs import CONFIG_FILE, METRICS_FILE, METRICS_LOG, MODEL_FILE, load
 
 logger = logging.getLogger(__name__)
 
-CONFIG_FILE = "config.json"
-METRICS_LOG = "metrics.jsonl"
-METRICS_SUMMARY = "metrics.json"
-MODEL_FILE = "model.safetensors"
 MAX_METRIC_RECORDS = 20000
 """Most metrics.jsonl lines sent per request, so a huge log cannot make one response unbounded."""
 
 
 def _load_field(path: Path) -> nn.Module:
-    from sirenkit.io.checkpoint import load
-
     return load(path)
 
 
@@ -89,7 +84,7 @@ class ViewRun:
     def summary(self) -> dict[str, Any]:
         """metrics.json, the final metrics ({} while training)."""
         try:
-            return json.loads((self.root / METRICS_SUMMARY).read_text())
+            return json.loads((self.root / METRICS_FILE).read_text())
         except (OSError, ValueError):
             return {}
 

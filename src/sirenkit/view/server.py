@@ -19,11 +19,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import numpy as np
 
+import sirenkit.view.audio as audio_view
+import sirenkit.view.sdf as sdf_view
+import sirenkit.view.video as video_view
+import sirenkit.view.wavefields as wavefields
 from sirenkit.errors import SirenkitError
-from sirenkit.view import audio as audio_view
-from sirenkit.view import sdf as sdf_view
-from sirenkit.view import video as video_view
-from sirenkit.view import wavefields
 from sirenkit.view.pixels import apply_colormap, colorbar_png, png_bytes
 from sirenkit.view.requests import BadRequest, NotFound, RequestError, choice_param, float_param, int_param
 from sirenkit.view.runs_adapter import ViewRun, contained_file
