@@ -17,6 +17,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from sirenkit.cli.data import add_data_parser
 from sirenkit.cli.prior import add_prior_parser
 from sirenkit.config import FieldConfig, FitConfig, RunConfig, field_docs, from_dict, load_run_config
 from sirenkit.errors import ConfigError, SirenkitError
@@ -154,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     mesh.set_defaults(handler=_mesh)
     _add_compare_parser(sub)
     add_prior_parser(sub)
+    add_data_parser(sub)
 
     info = sub.add_parser("info", help="describe a saved run or model", description="Print a saved field's config, size and metrics.")
     info.add_argument("run", type=Path, help="run folder or model.safetensors")
