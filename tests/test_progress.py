@@ -105,10 +105,15 @@ def test_a_jupyter_kernel_gets_the_notebook_bar(monkeypatch):
     import tqdm.notebook
 
     monkeypatch.setattr(tqdm.notebook, "tqdm", NotebookBar)
+    has_widgets = types.SimpleNamespace(name="ipywidgets")
+    monkeypatch.setattr(progress.importlib.util, "find_spec", lambda name: has_widgets if name == "ipywidgets" else None)
     stream, clock = io.StringIO(), FakeClock()
     drive(ProgressBar(stream=stream, every_s=0.0, clock=clock), fake_state(), clock)
     assert len(made) == 1 and made[0].n == 100 and made[0].closed and made[0].postfix["psnr"] == "30.00"
     assert stream.getvalue() == ""
+    monkeypatch.setattr(progress.importlib.util, "find_spec", lambda name: None)  # no ipywidgets: plain lines
+    drive(ProgressBar(stream=stream, every_s=0.0, clock=clock), fake_state(steps=3), clock)
+    assert len(made) == 1 and stream.getvalue().splitlines()[-1].startswith("image: step 3/3 (100%)")
 
 
 def test_an_ipython_terminal_is_not_a_notebook(monkeypatch):

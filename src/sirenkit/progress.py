@@ -11,6 +11,7 @@ end (or garbage). So `ProgressBar` picks its form once, when the fit starts:
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import sys
@@ -56,13 +57,12 @@ class ProgressBar(Callback):
         self.stream = stream
         if self.mode == "auto":
             self.mode = "notebook" if _in_notebook() else "bar" if _isatty(stream) else "lines"
+        if self.mode == "notebook" and importlib.util.find_spec("ipywidgets") is None:
+            self.mode = "lines"  # tqdm.notebook needs ipywidgets; a kernel shows stderr lines live
         if self.mode == "notebook":
-            try:
-                from tqdm.notebook import tqdm as notebook_tqdm
+            from tqdm.notebook import tqdm as notebook_tqdm
 
-                self.bar = notebook_tqdm(total=state.config.steps, initial=state.step, unit="step", desc=state.task.name)
-            except ImportError:  # tqdm.notebook needs ipywidgets; a kernel shows stderr lines live
-                self.mode = "lines"
+            self.bar = notebook_tqdm(total=state.config.steps, initial=state.step, unit="step", desc=state.task.name)
         elif self.mode == "bar":
             from tqdm import tqdm
 
