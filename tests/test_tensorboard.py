@@ -74,3 +74,25 @@ def test_tasks_off_a_2d_grid_get_no_images():
     field = sk.Siren(in_features=1, out_features=1, hidden_features=8, hidden_layers=1)
     state = types.SimpleNamespace(task=types.SimpleNamespace(in_features=1, shape=(100,)), field=field)
     assert panel_images(state) == {}
+
+
+def _cli_has_tensorboard_flag():
+    import argparse
+
+    from sirenkit.cli.main import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return any("--tensorboard" in a.option_strings for a in sub.choices["image"]._actions)
+
+
+@pytest.mark.skipif(not _cli_has_tensorboard_flag(), reason="needs the lead's hookup of --tensorboard in cli/main.py")
+def test_the_cli_flag_writes_the_event_file_into_the_run_folder(tmp_path):
+    from sirenkit.cli.main import main
+
+    out = tmp_path / "run"
+    assert main(["image", "--size", "16", "--steps", "10", "--eval-every", "5", "--hidden-features", "16", "--hidden-layers", "1",
+                 "--tensorboard", "--quiet", "--out", str(out)]) == 0
+    events = EventAccumulator(str(out / "tensorboard"), size_guidance={"images": 0, "scalars": 0})
+    events.Reload()
+    assert [e.step for e in events.Scalars("metrics/psnr")] == [5, 10]
+    assert [e.step for e in events.Images("fit/image")] == [5, 10]
