@@ -96,3 +96,13 @@ def test_the_cli_flag_writes_the_event_file_into_the_run_folder(tmp_path):
     events.Reload()
     assert [e.step for e in events.Scalars("metrics/psnr")] == [5, 10]
     assert [e.step for e in events.Images("fit/image")] == [5, 10]
+
+
+def test_without_the_tensorboard_package_the_error_names_the_extra(monkeypatch, tmp_path):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # what an install without the extra sees
+    field = sk.Siren(in_features=2, out_features=1, hidden_features=8, hidden_layers=1)
+    task = sk.tasks.ImageTask.from_source("camera", size=8)
+    with pytest.raises(ConfigError, match=r"pip install 'sirenkit\[tensorboard\]'"):
+        sk.fit(field, task, steps=2, device="cpu", out=tmp_path, callbacks=[TensorBoard()])
