@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sirenkit.cli import runs as run_commands
+from sirenkit.cli.data import add_data_parser
 from sirenkit.cli.flags import CLI_FIT_DEFAULTS, PRECEDENCE, PROG, Parser, UsageError, add_dataclass_flags, add_run_flags, log_to
 from sirenkit.cli.prior import add_prior_parsers
 from sirenkit.cli.train import has_field_flags, train
@@ -108,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     mesh.set_defaults(handler=run_commands.mesh)
     _add_compare_parser(sub)
     add_view_parser(sub)
+    add_data_parser(sub)
 
     info = sub.add_parser("info", help="describe a saved run or model (any task)",
                           description="Print a run's task, settings, model size, metrics and sub-runs.")

@@ -24,7 +24,8 @@ def load_image(source: str | Path, *, size: int | None = None) -> np.ndarray:
 
     Args:
         source: a PNG/JPEG/TIFF/BMP path, or a scikit-image name ('camera', alias 'cameraman';
-            'astronaut', 'coffee', 'chelsea', ...).
+            'astronaut', 'coffee', 'chelsea', ...). A JPEG/PNG/WebP's EXIF orientation is applied, so a
+            phone photo comes out upright.
         size: if given, resize (anti-aliased) so the longer side is `size` pixels, keeping the aspect.
 
     Raises:
@@ -39,7 +40,7 @@ def load_image(source: str | Path, *, size: int | None = None) -> np.ndarray:
         if not path.is_file():
             raise DataError(f"{path}: no such image file; check the path, or use a built-in name such as 'camera'.")
         try:
-            image = iio.imread(path)
+            image = _read_upright(path)
         except Exception as exc:  # imageio raises many types for a corrupt file
             raise DataError(f"{path}: cannot read it as an image ({type(exc).__name__}: {str(exc).splitlines()[0]}); "
                             "pass a valid PNG, JPEG, TIFF or BMP file.") from None
@@ -48,6 +49,16 @@ def load_image(source: str | Path, *, size: int | None = None) -> np.ndarray:
         raise ConfigError(f"unknown built-in image '{source_str}'{did_you_mean(source_str, names)}; "
                           f"choose one of: {', '.join(names)}, or pass an image file path.")
     return _to_float(image, source_str, size)
+
+
+_EXIF_SUFFIXES = (".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".mpo")
+
+
+def _read_upright(path: Path) -> np.ndarray:
+    """The file's pixels as shown by a viewer: phone photos store them sideways plus an EXIF orientation tag."""
+    if path.suffix.lower() in _EXIF_SUFFIXES:
+        return iio.imread(path, plugin="pillow", rotate=True)
+    return iio.imread(path)
 
 
 def _to_float(image: np.ndarray, name: str, size: int | None) -> np.ndarray:
