@@ -26,10 +26,10 @@ def test_parse_model():
         parse_model("relu+sine")
 
 
-def test_siren_beats_relu_tanh_and_positional(camera_crop):
+def test_siren_beats_relu_tanh_and_positional(camera_crop, device):
     task = ImageTask(camera_crop)  # 64x64 cameraman crop; 3x64 networks, 300 steps, each at its recommended lr
     results, _ = compare_image(task, ["sine", "relu", "tanh", "relu+positional"], steps=300, hidden_features=64, eval_every=100,
-                               device="cpu")
+                               device=device.type)
     psnr = {r.name: r.psnr for r in results}
     # Measured on CPU: sine 51.36, relu 21.26, tanh 16.50, relu+positional 21.95 dB (L = 4 octaves, the Nyquist rule at 64 px).
     assert psnr["sine"] >= 48.0
@@ -38,11 +38,11 @@ def test_siren_beats_relu_tanh_and_positional(camera_crop):
     assert all(len(r.history) == 3 and r.params == 12_737 for r in results if r.name != "relu+positional")
 
 
-def test_holdout_every_other_pixel(camera_crop):
+def test_holdout_every_other_pixel(camera_crop, device):
     task = ImageTask(camera_crop[:32, :32])
     holdout = HoldoutImageTask(task)
     assert holdout.train_mask.sum() == 16 * 16 and holdout.sample(1, None).coords.shape == (256, 2)
-    results, _ = compare_image(task, ["sine"], steps=60, hidden_features=32, eval_every=30, device="cpu", holdout="every-other-pixel")
+    results, _ = compare_image(task, ["sine"], steps=60, hidden_features=32, eval_every=30, device=device.type, holdout="every-other-pixel")
     r = results[0]
     # SIREN at omega_0 = 30 fits its 256 training pixels (measured 38.48 dB) better than the pixels between them (25.74 dB).
     assert r.psnr >= 35.0 and r.heldout_psnr is not None and 20.0 <= r.heldout_psnr < r.psnr - 10.0

@@ -18,7 +18,8 @@ class SphereSDF(nn.Module):
 
     def __init__(self, radius: float = 0.5, center: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> None:
         super().__init__()
-        self.radius, self.center = radius, torch.tensor(center)
+        self.radius = radius
+        self.register_buffer("center", torch.tensor(center))
         self.anchor = nn.Parameter(torch.zeros(1))  # so the field has a device
         self.max_rows = 0
 
@@ -27,9 +28,9 @@ class SphereSDF(nn.Module):
         return (coords - self.center).norm(dim=-1, keepdim=True) - self.radius + self.anchor
 
 
-def test_values_sphere_mesh_outward_and_in_original_units(tmp_path):
+def test_values_sphere_mesh_outward_and_in_original_units(tmp_path, device):
     norm = Normalization(center=(10.0, -5.0, 3.0), scale=0.25)  # unit radius 0.5 = 2 input units
-    mesh = extract_mesh(SphereSDF(0.5), resolution=48, normalization=norm)
+    mesh = extract_mesh(SphereSDF(0.5).to(device), resolution=48, normalization=norm)
     np.testing.assert_allclose(mesh.bounds, [[8.0, -7.0, 1.0], [12.0, -3.0, 5.0]], atol=0.01)
     radii = np.linalg.norm(mesh.vertices - norm.center, axis=1)
     assert np.abs(radii - 2.0).max() < 0.02  # marching cubes interpolates the exact SDF linearly
@@ -42,19 +43,19 @@ def test_values_sphere_mesh_outward_and_in_original_units(tmp_path):
         np.testing.assert_allclose(loaded.bounds, mesh.bounds, atol=1e-5)
 
 
-def test_meshing_memory_grows_with_the_chunk_not_the_grid():
+def test_meshing_memory_grows_with_the_chunk_not_the_grid(device):
     for resolution in (24, 48):
-        field = SphereSDF(0.5)
+        field = SphereSDF(0.5).to(device)
         volume = sdf_volume(field, resolution, chunk_size=1000)
         assert field.max_rows == 1000 < resolution**3  # the network never sees more than one chunk
         assert volume.shape == (resolution,) * 3 and volume.dtype == np.float32
-    whole = SphereSDF(0.5)
+    whole = SphereSDF(0.5).to(device)
     np.testing.assert_array_equal(sdf_volume(whole, 48, chunk_size=48**3), volume)
     assert whole.max_rows == 48**3
 
 
-def test_values_grid_layout_axis_order():
-    field = SphereSDF(0.5, center=(0.5, 0.0, 0.0))  # off centre along x only
+def test_values_grid_layout_axis_order(device):
+    field = SphereSDF(0.5, center=(0.5, 0.0, 0.0)).to(device)  # off centre along x only
     volume = sdf_volume(field, 21)
     assert volume[15, 10, 10] == pytest.approx(-0.5, abs=1e-6)  # x = 0.5, y = z = 0 is the centre
 

@@ -15,8 +15,8 @@ def _analytic(coords: torch.Tensor) -> torch.Tensor:
 
 
 @pytest.fixture
-def points() -> torch.Tensor:
-    return (torch.rand(200, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64) * 2 - 1).requires_grad_()
+def points(device) -> torch.Tensor:
+    return (torch.rand(200, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64).to(device) * 2 - 1).requires_grad_()
 
 
 def test_values_gradient_analytic(points):
@@ -55,17 +55,17 @@ def _siren64(seed: int = 0) -> torch.nn.Module:
     return sk.build_field(sk.FieldConfig(hidden_features=32, hidden_layers=2), seed=seed).double()
 
 
-def test_values_random_siren_vs_finite_differences(points):
-    field = _siren64()
+def test_values_random_siren_vs_finite_differences(points, device):
+    field = _siren64().to(device)
     h = 1e-4
     grad = ops.gradient(field(points), points)
     lap = ops.laplacian(field(points), points)
     p = points.detach()
-    fd_grad, fd_lap = torch.zeros_like(p), torch.zeros(len(p), 1, dtype=p.dtype)
+    fd_grad, fd_lap = torch.zeros_like(p), torch.zeros(len(p), 1, dtype=p.dtype, device=device)
     with torch.no_grad():
         f0 = field(p)
         for i in range(2):
-            e = torch.zeros(2, dtype=p.dtype)
+            e = torch.zeros(2, dtype=p.dtype, device=device)
             e[i] = h
             plus, minus = field(p + e), field(p - e)
             fd_grad[:, i] = ((plus - minus) / (2 * h))[:, 0]
@@ -75,14 +75,14 @@ def test_values_random_siren_vs_finite_differences(points):
     torch.testing.assert_close(lap, fd_lap, atol=5e-2, rtol=1e-4)
 
 
-def test_gradcheck_siren_input_derivatives():
-    field = _siren64()
-    coords = (torch.rand(8, 2, dtype=torch.float64) * 2 - 1).requires_grad_()
+def test_gradcheck_siren_input_derivatives(device):
+    field = _siren64().to(device)
+    coords = (torch.rand(8, 2, dtype=torch.float64, device=device) * 2 - 1).requires_grad_()
     assert torch.autograd.gradcheck(lambda c: ops.gradient(field(c), c), (coords,))
 
 
-def test_errors():
-    coords = torch.rand(5, 2)
+def test_errors(device):
+    coords = torch.rand(5, 2, device=device)
     with pytest.raises(sk.ShapeError, match="requires_grad"):
         ops.gradient(coords.sum(-1, keepdim=True), coords)
     coords.requires_grad_()
@@ -97,10 +97,10 @@ def test_errors():
     sk.Siren(3, 16, 0, 1),
     sk.MLP(2, 16, 1, 1, activation="tanh"),  # falls back to double backprop
 ])
-def test_values_jet_matches_double_backprop(field):
+def test_values_jet_matches_double_backprop(field, device):
     torch.manual_seed(0)
-    field = field.double()
-    coords = (torch.rand(64, field.in_features, dtype=torch.float64) * 2 - 1).requires_grad_()
+    field = field.double().to(device)
+    coords = (torch.rand(64, field.in_features, dtype=torch.float64, device=device) * 2 - 1).requires_grad_()
     value = field(coords)
     jet = ops.jet(field, coords.detach())
     torch.testing.assert_close(jet.value, value, rtol=0, atol=1e-12)
@@ -109,10 +109,10 @@ def test_values_jet_matches_double_backprop(field):
     assert ops.jet(field, coords.detach(), laplacian=False).laplacian is None
 
 
-def test_values_jet_parameter_gradients_match():
+def test_values_jet_parameter_gradients_match(device):
     """A loss on the jet trains the same as the same loss through double backprop."""
-    field = _siren64()
-    coords = torch.rand(40, 2, dtype=torch.float64) * 2 - 1
+    field = _siren64().to(device)
+    coords = torch.rand(40, 2, dtype=torch.float64, device=device) * 2 - 1
     grads = []
     for use_jet in (True, False):
         field.zero_grad()
@@ -131,12 +131,12 @@ def test_values_jet_parameter_gradients_match():
 
 
 @pytest.mark.parametrize("with_value", [False, True])
-def test_values_fused_gradient_step_matches_double_backprop(with_value):
+def test_values_fused_gradient_step_matches_double_backprop(with_value, device):
     """ops.jet(laplacian=False) trains through a hand-written backward: same parameter gradients."""
     torch.manual_seed(1)
-    field = sk.Siren(2, 24, 2, 1, first_omega_0=35.0, hidden_omega_0=25.0).double()
-    coords = torch.rand(50, 2, dtype=torch.float64) * 2 - 1
-    target = torch.randn(50, 2, dtype=torch.float64)
+    field = sk.Siren(2, 24, 2, 1, first_omega_0=35.0, hidden_omega_0=25.0).double().to(device)
+    coords = torch.rand(50, 2, dtype=torch.float64, device=device) * 2 - 1
+    target = torch.randn(50, 2, dtype=torch.float64, device=device)
     grads = []
     for fused in (True, False):
         field.zero_grad()
@@ -154,10 +154,10 @@ def test_values_fused_gradient_step_matches_double_backprop(with_value):
 
 
 @pytest.mark.parametrize("field", [sk.Siren(2, 24, 2, 3), sk.MLP(2, 16, 1, 3, activation="tanh")])
-def test_values_jet_of_a_colour_field_is_one_jet_per_channel(field):
+def test_values_jet_of_a_colour_field_is_one_jet_per_channel(field, device):
     torch.manual_seed(2)
-    field = field.double()
-    coords = (torch.rand(30, 2, dtype=torch.float64) * 2 - 1).requires_grad_()
+    field = field.double().to(device)
+    coords = (torch.rand(30, 2, dtype=torch.float64, device=device) * 2 - 1).requires_grad_()
     value = field(coords)
     jet = ops.jet(field, coords.detach())
     assert jet.gradient.shape == (30, 3, 2) and jet.laplacian.shape == (30, 3)
@@ -169,11 +169,11 @@ def test_values_jet_of_a_colour_field_is_one_jet_per_channel(field):
 @pytest.mark.parametrize("field", [
     sk.Siren(3, 24, 2, 2, first_omega_0=20.0), sk.Siren(2, 16, 1, 1), sk.MLP(3, 16, 1, 2, activation="tanh"),
 ])
-def test_values_jet_hessian_diagonal_matches_the_hessian(field):
+def test_values_jet_hessian_diagonal_matches_the_hessian(field, device):
     """Each ∂²u/∂x_k² (what the Helmholtz and wave residuals need) equals the Hessian's diagonal."""
     torch.manual_seed(3)
-    field = field.double()
-    coords = (torch.rand(40, field.in_features, dtype=torch.float64) * 2 - 1).requires_grad_()
+    field = field.double().to(device)
+    coords = (torch.rand(40, field.in_features, dtype=torch.float64, device=device) * 2 - 1).requires_grad_()
     value = field(coords)
     jet = ops.jet(field, coords.detach(), hessian_diagonal=True)
     assert jet.hessian_diagonal.shape == (40, field.out_features, field.in_features)

@@ -14,9 +14,9 @@ ALL = sorted(ACTIVATIONS)
 
 
 @pytest.mark.parametrize("activation", ALL)
-def test_forward_backward_and_laplacian(activation):
-    field = sk.MLP(2, 32, 2, 1, activation=activation).double()
-    coords = (torch.rand(64, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(1)) * 2 - 1).requires_grad_()
+def test_forward_backward_and_laplacian(activation, device):
+    field = sk.MLP(2, 32, 2, 1, activation=activation).double().to(device)
+    coords = (torch.rand(64, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(1)).to(device) * 2 - 1).requires_grad_()
     values = field(coords)
     lap = sk.ops.laplacian(values, coords)
     assert values.shape == (64, 1) and lap.shape == (64, 1)
@@ -30,29 +30,30 @@ def test_forward_backward_and_laplacian(activation):
 
 
 @pytest.mark.parametrize("activation", ALL)
-def test_laplacian_matches_finite_differences(activation):
+def test_laplacian_matches_finite_differences(activation, device):
     if activation == "relu":
         pytest.skip("zero Laplacian, tested above")
-    field = sk.MLP(2, 16, 1, 1, activation=activation, first_omega_0=3.0, hidden_omega_0=3.0, scale=1.0).double()
-    x = torch.tensor([[0.31, -0.27]], dtype=torch.float64, requires_grad=True)
+    field = sk.MLP(2, 16, 1, 1, activation=activation, first_omega_0=3.0, hidden_omega_0=3.0, scale=1.0).double().to(device)
+    x = torch.tensor([[0.31, -0.27]], dtype=torch.float64, device=device, requires_grad=True)
     lap = sk.ops.laplacian(field(x), x).item()
     h, fd = 1e-4, 0.0
     with torch.no_grad():
         for axis in range(2):
-            e = torch.zeros(1, 2, dtype=torch.float64)
+            e = torch.zeros(1, 2, dtype=torch.float64, device=device)
             e[0, axis] = h
             fd += ((field(x + e) - 2 * field(x) + field(x - e)) / h**2).item()
     assert lap == pytest.approx(fd, rel=1e-4, abs=1e-5)
 
 
-def test_values_of_the_formulas():
-    x = torch.linspace(-1, 1, 11, dtype=torch.float64)
+def test_values_of_the_formulas(device):
+    x = torch.linspace(-1, 1, 11, dtype=torch.float64, device=device)
     assert torch.allclose(make_activation("gauss", scale=3.0)(x), torch.exp(-(3 * x) ** 2))
     assert torch.allclose(make_activation("finer", omega_0=5.0)(x), torch.sin(5 * (x.abs() + 1) * x))
     assert torch.allclose(make_activation("wire", omega_0=20.0, scale=2.0)(x), torch.cos(20 * x) * torch.exp(-(2 * x) ** 2))
     assert torch.allclose(make_activation("softplus")(x), torch.log1p(torch.exp(x)))
     assert torch.allclose(make_activation("sigmoid")(x), 1 / (1 + torch.exp(-x)))
-    assert make_activation("gauss", scale=30.0)(torch.tensor([1.0])).item() == pytest.approx(math.exp(-50), rel=1e-5)  # capped
+    capped = make_activation("gauss", scale=30.0)(torch.tensor([1.0], device=device)).item()
+    assert capped == pytest.approx(math.exp(-50), rel=1e-5)  # capped
 
 
 def _hidden_weight(activation: str, width: int = 2048) -> torch.Tensor:

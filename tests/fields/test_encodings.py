@@ -21,33 +21,33 @@ def test_nyquist_rule_matches_reference():
         nyquist_frequencies(4)
 
 
-def test_positional_values():
-    enc = Positional(2, 3)
-    x = torch.tensor([[0.25, -0.5]])
+def test_positional_values(device):
+    enc = Positional(2, 3).to(device)
+    x = torch.tensor([[0.25, -0.5]], device=device)
     y = enc(x)
     assert y.shape == (1, 2 + 2 * 2 * 3) and enc.out_features == 14
     expected = [0.25, -0.5]
     for i in range(3):
         for c in (0.25, -0.5):
             expected += [math.sin(2**i * math.pi * c), math.cos(2**i * math.pi * c)]
-    assert torch.allclose(y[0], torch.tensor(expected), atol=1e-6)
+    assert torch.allclose(y[0], torch.tensor(expected, device=device), atol=1e-6)
 
 
-def test_fourier_is_seeded_and_scaled():
+def test_fourier_is_seeded_and_scaled(device):
     config = sk.FieldConfig(activation="relu", encoding="fourier", encoding_features=4096, fourier_scale=10.0, hidden_features=8)
     a, b = sk.build_field(config, seed=3), sk.build_field(config, seed=3)
     assert torch.equal(a.encoding.frequencies, b.encoding.frequencies)
     assert a.encoding.frequencies.std().item() == pytest.approx(10.0, rel=0.03)
-    y = Fourier(2, 5, 1.0)(torch.zeros(3, 2))
-    assert torch.equal(y, torch.cat([torch.zeros(3, 5), torch.ones(3, 5)], -1))  # sin 0, cos 0
+    y = Fourier(2, 5, 1.0).to(device)(torch.zeros(3, 2, device=device))
+    assert torch.equal(y, torch.cat([torch.zeros(3, 5, device=device), torch.ones(3, 5, device=device)], -1))  # sin 0, cos 0
 
 
 @pytest.mark.parametrize("encoding", ["positional", "fourier", "rbf"])
-def test_relu_behind_encoding_has_curvature(encoding):
+def test_relu_behind_encoding_has_curvature(encoding, device):
     config = sk.FieldConfig(activation="relu", encoding=encoding, encoding_frequencies=4, encoding_features=64, hidden_features=32,
                             hidden_layers=2)
-    field = sk.build_field(config, seed=0).double()
-    coords = (torch.rand(50, 2, dtype=torch.float64) * 2 - 1).requires_grad_()
+    field = sk.build_field(config, seed=0).double().to(device)
+    coords = (torch.rand(50, 2, dtype=torch.float64, device=device) * 2 - 1).requires_grad_()
     lap = sk.ops.laplacian(field(coords), coords)
     assert torch.isfinite(lap).all() and lap.abs().max() > 1e-3  # plain ReLU: exactly 0; the encoding adds curvature
     lap.abs().sum().backward()
@@ -64,13 +64,14 @@ def test_positional_frequencies_from_the_task():
 
 
 @pytest.mark.parametrize("encoding", ["fourier", "rbf", "positional"])
-def test_saved_model_round_trip(tmp_path, encoding):
+def test_saved_model_round_trip(tmp_path, encoding, device):
     config = sk.FieldConfig(activation="relu", encoding=encoding, encoding_frequencies=3, encoding_features=16, hidden_features=8)
-    field = sk.build_field(config, seed=1)
+    field = sk.build_field(config, seed=1).to(device)
     save_model(tmp_path / "model.safetensors", field)
     loaded = sk.load(tmp_path / "model.safetensors")
     x = torch.rand(10, 2) * 2 - 1
-    assert torch.equal(field(x), loaded(x))  # the random frequencies / learned centres travel with the weights
+    x = x.to(device)
+    assert torch.equal(field(x), loaded.to(device)(x))  # the random frequencies / learned centres travel with the weights
 
 
 def test_errors_unknown_encoding():

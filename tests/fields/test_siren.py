@@ -20,11 +20,11 @@ def test_init_bounds():
         assert layer.weight.abs().max() > 0.95 * bound
 
 
-def test_init_statistics_wide_deep():
+def test_init_statistics_wide_deep(device):
     """Hidden pre-activations ~ N(0, 1) and sine outputs ~ arcsine (paper Sec. 3.2, Fig. 2)."""
     torch.manual_seed(0)
-    field = sk.Siren(2, 1024, 6, 1)
-    x = torch.rand(4096, 2) * 2 - 1
+    field = sk.Siren(2, 1024, 6, 1).to(device)
+    x = (torch.rand(4096, 2) * 2 - 1).to(device)
     with torch.no_grad():
         for i, layer in enumerate(field.layers[:-1]):
             weight_part = field.omegas[i] * x @ layer.weight.t()
@@ -40,7 +40,7 @@ def test_init_statistics_wide_deep():
             # Kolmogorov-Smirnov distance of sin(z) to the arcsine law F(y) = 1/2 + arcsin(y)/pi:
             # measured 0.002 after the first layer, 0.026-0.035 after the hidden ones.
             y = x.flatten()[::37].sort().values
-            empirical = torch.arange(1, len(y) + 1) / len(y)
+            empirical = torch.arange(1, len(y) + 1, device=device) / len(y)
             ks = (empirical - (0.5 + torch.asin(y.clamp(-1, 1)) / math.pi)).abs().max().item()
             assert ks < 0.05, (i, ks)
 
@@ -124,9 +124,9 @@ def test_fused_matches_plain_input_derivatives(device):
     torch.testing.assert_close(lap_a, lap_b, rtol=1e-9, atol=1e-9)
 
 
-def test_shapes_leading_dims_and_sine_head():
-    field = sk.Siren(3, 16, 1, 2, outermost_linear=False)
-    out = field(torch.rand(4, 5, 3))
+def test_shapes_leading_dims_and_sine_head(device):
+    field = sk.Siren(3, 16, 1, 2, outermost_linear=False).to(device)
+    out = field(torch.rand(4, 5, 3, device=device))
     assert out.shape == (4, 5, 2)
     assert out.abs().max() <= 1.0  # a sine head bounds the values
     assert len(field.layers) == 3
@@ -137,11 +137,11 @@ def test_errors_wrong_coordinate_shape():
         sk.Siren(2, 8, 1, 1)(torch.rand(10, 3))
 
 
-def test_bf16_training_gradients_close_to_fp32():
+def test_bf16_training_gradients_close_to_fp32(device):
     """precision='bf16' runs the hidden layers in bfloat16: gradients within a few % of fp32."""
     torch.manual_seed(0)
-    siren = sk.Siren(2, 64, 2, 1)
-    coords, target = torch.rand(400, 2) * 2 - 1, torch.rand(400, 1)
+    siren = sk.Siren(2, 64, 2, 1).to(device)
+    coords, target = (torch.rand(400, 2) * 2 - 1).to(device), torch.rand(400, 1).to(device)
     grads = {}
     for precision in ("bf16", "fp32"):
         siren.zero_grad()

@@ -9,9 +9,9 @@ from sirenkit.samplers import grid
 from sirenkit.tasks.image_set import fit_images
 
 
-def test_member_k_computes_what_the_stack_computes():
-    stack = StackedSiren(3, 2, 32, 2, 1, seed=5)
-    coords = torch.rand(50, 2) * 2 - 1
+def test_member_k_computes_what_the_stack_computes(device):
+    stack = StackedSiren(3, 2, 32, 2, 1, seed=5).to(device)
+    coords = torch.rand(50, 2, device=device) * 2 - 1
     with torch.no_grad():
         out = stack(coords)
         for k in range(3):
@@ -26,17 +26,17 @@ def test_member_k_starts_as_a_siren_built_from_seed_plus_k():
         assert torch.equal(ours, theirs)
 
 
-def test_fit_images_trains_each_member_as_if_alone():
+def test_fit_images_trains_each_member_as_if_alone(device):
     steps, lr = 20, 1e-3
-    images = torch.rand(3, 12, 12, 1, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    images = (torch.rand(3, 12, 12, 1, generator=torch.Generator().manual_seed(0)) * 2 - 1).to(device)
     stack, psnrs = fit_images(images, steps, lr, hidden_features=32, hidden_layers=2, seed=0)
 
     k = 2
     torch.manual_seed(k)
-    alone = Siren(2, 32, 2, 1)
+    alone = Siren(2, 32, 2, 1).to(device)
     optimizer = torch.optim.Adam(alone.parameters(), lr=lr)
     config = FitConfig(steps=steps, lr=lr)
-    coords, target = grid((12, 12)), images[k].reshape(-1, 1)
+    coords, target = grid((12, 12), device=device), images[k].reshape(-1, 1)
     for step in range(1, steps + 1):
         optimizer.param_groups[0]["lr"] = lr * lr_factor(step, config)
         loss = torch.mean((alone(coords) - target) ** 2)

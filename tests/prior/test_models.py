@@ -56,8 +56,8 @@ def test_values_functional_call_equals_a_siren_with_the_same_weights():
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_fit_each_model_lowers_its_loss_on_8_faces(model, eight_faces):
-    config = PriorConfig(model=model, steps=25, seed=0, **TINY)
+def test_fit_each_model_lowers_its_loss_on_8_faces(model, eight_faces, device):
+    config = PriorConfig(model=model, steps=25, seed=0, device=device.type, **TINY)
     before = evaluate_prior(build_prior(config), eight_faces, side=16, contexts=("100",))["mse_100"]
     result = train_prior(config, train_faces=eight_faces, test_faces=eight_faces)
     after = result.metrics["mse_100"]

@@ -23,11 +23,11 @@ def chirp(duration_s: float = 0.2, sample_rate: int = 8000) -> np.ndarray:
     return (0.5 * np.sin(2 * np.pi * (200 * t + 4000 * t**2))).astype(np.float32)
 
 
-def test_fit_chirp_snr_floor():
+def test_fit_chirp_snr_floor(device):
     task = AudioTask(chirp(), sample_rate=8000)
     assert task.scale == pytest.approx(0.5, rel=1e-3)
     field = sk.build_field(sk.FieldConfig(in_features=1, hidden_features=64, **AudioTask.field_presets), seed=0)
-    metrics = sk.fit(field, task, sk.FitConfig(**AudioTask.fit_presets), steps=300, device="cpu", eval_every=300).metrics
+    metrics = sk.fit(field, task, sk.FitConfig(**AudioTask.fit_presets), steps=300, device=device.type, eval_every=300).metrics
     # Measured (seeds 0/1): SNR 26.2/25.3 dB after 300 full-clip steps at the audio defaults; floor 20 dB.
     assert metrics["snr_db"] >= SNR_FLOOR
     assert metrics["mse"] == pytest.approx(np.mean(task.samples[:, 0] ** 2) / task.scale**2 / 10 ** (metrics["snr_db"] / 10), rel=1e-3)

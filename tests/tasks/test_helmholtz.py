@@ -33,14 +33,14 @@ class PlaneWave(nn.Module):
         return torch.stack([torch.cos(phase), torch.sin(phase)], -1)
 
 
-def test_residual_matches_closed_form_with_pml():
+def test_residual_matches_closed_form_with_pml(device):
     """A ∂²x u + (∂x A) ∂x u + B ∂²y u + (∂y B) ∂y u + C m k² u for a plane wave, PML coefficients from physics.pml_stretch."""
     torch.manual_seed(0)
-    coords = torch.rand(400, 2, dtype=torch.float64) * 2 - 1
+    coords = torch.rand(400, 2, dtype=torch.float64).to(device) * 2 - 1
     a, b, k, m = 3.0, -2.0, 20.0, 0.7
-    r = helmholtz_residual(ops.jet(PlaneWave(a, b), coords, hessian_diagonal=True), coords, torch.full((400,), m, dtype=torch.float64),
-                           k, 0.5, 5.0)[:, 0].detach().numpy()
-    x, y = coords[:, 0].numpy(), coords[:, 1].numpy()
+    r = helmholtz_residual(ops.jet(PlaneWave(a, b).to(device), coords, hessian_diagonal=True), coords,
+                           torch.full((400,), m, dtype=torch.float64, device=device), k, 0.5, 5.0)[:, 0].detach().cpu().numpy()
+    x, y = coords[:, 0].cpu().numpy(), coords[:, 1].cpu().numpy()
     ex, ey, h = pml_stretch(x, k), pml_stretch(y, k), 1e-6
     dex = (pml_stretch(x + h, k) - pml_stretch(x - h, k)) / (2 * h)  # central differences of the stretch
     dey = (pml_stretch(y + h, k) - pml_stretch(y - h, k)) / (2 * h)
@@ -49,17 +49,17 @@ def test_residual_matches_closed_form_with_pml():
     assert np.abs(r - expected).max() <= 1e-6 * np.abs(expected).max()  # measured 4e-13 relative
 
 
-def _tiny_fit(task, steps, lr, seed=0):
+def _tiny_fit(task, steps, lr, device, seed=0):
     field = sk.build_field(sk.FieldConfig(out_features=task.out_features, hidden_features=64, hidden_layers=2), seed=seed)
     start = task.evaluate(field)
-    result = sk.fit(field, task, sk.FitConfig(steps=steps, lr=lr, batch_size=1024, eval_every=steps, device="cpu",
+    result = sk.fit(field, task, sk.FitConfig(steps=steps, lr=lr, batch_size=1024, eval_every=steps, device=device.type,
                                               lr_schedule="cosine", lr_final=0.1))
     return start, result.metrics
 
 
-def test_tiny_helmholtz_fit_reduces_residual_and_error():
+def test_tiny_helmholtz_fit_reduces_residual_and_error(device):
     task = HelmholtzTask(HelmholtzConfig(reference_size=101, residual_size=64))
-    start, end = _tiny_fit(task, 300, 1e-3)
+    start, end = _tiny_fit(task, 300, 1e-3, device)
     # measured (64x2 SIREN, 300 steps of 1024 points, 1.7 s): residual_off 619 -> 2.83, mse 0.539 -> 0.0023
     # (relative_mse 179 -> 0.77: the field_scale of 10 magnifies the initial noise); the paper's accuracy takes ~50k steps
     assert end["residual_off"] <= 0.01 * start["residual_off"] and end["residual_off"] <= 4.0
@@ -77,10 +77,10 @@ class Scaled(nn.Module):
         return self.scale * self.field(coords)
 
 
-def test_field_scale_changes_the_parametrisation_only():
+def test_field_scale_changes_the_parametrisation_only(device):
     """Φ with field_scale 10 has the losses and the field of 10·Φ with field_scale 1 (forward-mode jet vs autograd)."""
-    scaled, plain = (HelmholtzTask(HelmholtzConfig(reference_size=41, residual_size=16, field_scale=s)) for s in (10.0, 1.0))
-    field = sk.Siren(2, 32, 2, 2)
+    scaled, plain = (HelmholtzTask(HelmholtzConfig(reference_size=41, residual_size=16, field_scale=s)).to(device) for s in (10.0, 1.0))
+    field = sk.Siren(2, 32, 2, 2).to(device)
     batch = scaled.sample(0, torch.Generator().manual_seed(0), batch_size=256)
     ours, theirs = scaled.losses(field, batch), plain.losses(Scaled(field, 10.0), batch)
     for name in ours:
@@ -179,9 +179,10 @@ def test_true_cylinder_explains_the_data(data_dir):
     assert task.true_model_misfit <= 0.12  # measured 0.108 here (121²), 0.078 at 201²; a uniform medium: 0.38 with a fitted amplitude
 
 
-def test_tiny_inverse_fit_fits_data_and_cli_exports(tmp_path, data_dir):
+def test_tiny_inverse_fit_fits_data_and_cli_exports(tmp_path, data_dir, device):
     out = tmp_path / "fwi"
     code = main(["helmholtz-inverse", "--data", str(data_dir / "helmholtz" / "data_cylinder_5.mat"), "--out", str(out),
+                 "--device", device.type,
                  "--steps", "200", "--lr", "1e-3", "--batch-size", "512", "--hidden-features", "32", "--hidden-layers", "2",
                  "--reference-size", "61", "--eval-every", "200", "--quiet"])
     assert code == 0

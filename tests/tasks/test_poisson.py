@@ -54,11 +54,11 @@ def test_values_remove_unseen_takes_out_exactly_the_invisible_part():
     assert np.abs(remove_unseen(shifted, truth, "gradient") - truth).max() > 0.1  # a trend is not a constant
 
 
-def test_fit_gradient_of_an_analytic_image_matches():
+def test_fit_gradient_of_an_analytic_image_matches(device):
     image, exact = _analytic()
     task = PoissonTask(image, config=PoissonConfig(supervise="gradient", gradient_filter="central"))
     field = sk.build_field(sk.FieldConfig(**SMALL, first_omega_0=10.0), seed=0)
-    metrics = sk.fit(field, task, steps=200, device="cpu", eval_every=200).metrics
+    metrics = sk.fit(field, task, steps=200, device=device.type, eval_every=200).metrics
     _, grad, _ = evaluate_derivatives(field, (32, 32))
     inner = (slice(1, -1), slice(1, -1))  # central differences are one-sided on the border
     error = np.abs(grad.numpy()[inner] - exact[inner]).max()
@@ -69,10 +69,10 @@ def test_fit_gradient_of_an_analytic_image_matches():
 
 
 @pytest.mark.parametrize(("supervise", "floor"), [("gradient", 27.0), ("laplacian", 12.0)])
-def test_fit_cameraman_from_derivatives_only_floor(camera_crop, supervise, floor):
+def test_fit_cameraman_from_derivatives_only_floor(camera_crop, supervise, floor, device):
     task = PoissonTask(camera_crop, config=PoissonConfig(supervise=supervise))
     field = sk.build_field(sk.FieldConfig(**SMALL), seed=0)
-    metrics = sk.fit(field, task, steps=200, device="cpu", eval_every=200).metrics
+    metrics = sk.fit(field, task, steps=200, device=device.type, eval_every=200).metrics
     # Measured on the 64x64 crop, 200 steps, seed 0: gradient psnr 30.4 dB (raw 28.8), psnr_gradient 53.2 dB;
     # laplacian psnr 13.8 dB (raw 11.0), psnr_laplacian 69.9 dB: the Laplacian pins the detail, not the
     # low frequencies (its error gain grows as 1/frequency^2), so regions keep offsets a plane cannot remove.
@@ -89,12 +89,12 @@ def _blend_images() -> tuple[np.ndarray, np.ndarray]:
     return background, foreground
 
 
-def test_fit_blend_keeps_the_background_and_takes_the_foreground_gradients():
+def test_fit_blend_keeps_the_background_and_takes_the_foreground_gradients(device):
     background, foreground = _blend_images()
     mask = np.ones((12, 12, 1), np.float32)
     task = BlendTask(background, foreground, mask, config=BlendConfig(at=(14, 10)))
     field = sk.build_field(sk.FieldConfig(**SMALL, out_features=3), seed=0)
-    metrics = sk.fit(field, task, steps=300, device="cpu", eval_every=300).metrics
+    metrics = sk.fit(field, task, steps=300, device=device.type, eval_every=300).metrics
     image, grads = task.reconstruct(field)
     away = np.ones((40, 40), bool)
     away[7:25, 11:29] = False  # 3 pixels or more from the pasted square

@@ -19,16 +19,16 @@ QUICK = ["--hidden-features", "64", "--hidden-layers", "2", "--steps", "300", "-
          "--resolution", "48", "--quiet"]
 
 
-def test_fit_sphere_matches_the_analytic_sdf_near_the_surface():
+def test_fit_sphere_matches_the_analytic_sdf_near_the_surface(device):
     task = SDFTask(sphere_surface(4000, radius=2.0), config=SDFConfig(resolution=32))
     radius = 2.0 * task.normalization.scale  # about 0.9 in the field's cube
     center = torch.tensor(task.normalization.to_unit(np.zeros((1, 3)))[0]).float()  # the bounding box's centre is not exactly 0
     field = sk.build_field(SMALL, seed=0)
-    sk.fit(field, task, steps=400, lr=5e-4, batch_size=2000, clip_grad=1.0, eval_every=10**6, device="cpu")
+    sk.fit(field, task, steps=400, lr=5e-4, batch_size=2000, clip_grad=1.0, eval_every=10**6, device=device.type)
     x = torch.nn.functional.normalize(torch.randn(20000, 3, generator=torch.Generator().manual_seed(1)), dim=1)
     x = x * (radius + torch.linspace(-0.05, 0.05, 20000)[:, None]) + center  # a shell of +-0.05 around the surface
     with torch.no_grad():
-        error = (field(x)[:, 0] - ((x - center).norm(dim=1) - radius)).abs()
+        error = (field(x.to(device)).cpu()[:, 0] - ((x - center).norm(dim=1) - radius)).abs()
     # Measured (seed 0): mean 0.0029, 95th percentile 0.0100 in the field's units (the shell is 0.1 thick; radius 0.9).
     assert error.mean() < 0.008
     assert error.quantile(0.95) < 0.02
@@ -88,13 +88,13 @@ def test_cli_run_exports_mesh_in_original_units_and_remeshes(tmp_path, capsys):
     assert trimesh.load(again / "mesh.obj", process=False).faces.shape == remeshed.faces.shape
 
 
-def test_mesh_input_is_its_own_reference():
+def test_mesh_input_is_its_own_reference(device):
     reference = trimesh.creation.icosphere(subdivisions=3, radius=2.0)
     points, faces = trimesh.sample.sample_surface(reference, 3000, seed=0)
     surface = Surface(points, reference.face_normals[faces], mesh=reference)
     task = SDFTask(surface, config=SDFConfig(resolution=32, metric_samples=100_000))
     field = sk.build_field(SMALL, seed=0)
-    metrics = sk.fit(field, task, steps=300, lr=5e-4, batch_size=2000, clip_grad=1.0, eval_every=10**6, device="cpu").metrics
+    metrics = sk.fit(field, task, steps=300, lr=5e-4, batch_size=2000, clip_grad=1.0, eval_every=10**6, device=device.type).metrics
     # Measured: F-score 0.9995, normal consistency 0.996 after 300 steps on a 32^3 grid (after 150 steps
     # stray surfaces near the sphere still cut the precision to 0.48).
     assert metrics["f_score"] > 0.98 and metrics["normal_consistency"] > 0.98

@@ -28,10 +28,10 @@ def moving_blob(frames: int = 4, h: int = 16, w: int = 16) -> np.ndarray:
     return np.rint(np.clip(video, 0, 1) * 255).astype(np.uint8)
 
 
-def test_fit_tiny_video_psnr_floor():
+def test_fit_tiny_video_psnr_floor(device):
     task = VideoTask(moving_blob())
     field = sk.build_field(sk.FieldConfig(in_features=3, out_features=3, hidden_features=64), seed=0)
-    metrics = sk.fit(field, task, steps=300, device="cpu", eval_every=300, batch_size=512).metrics
+    metrics = sk.fit(field, task, steps=300, device=device.type, eval_every=300, batch_size=512).metrics
     # Measured (seeds 0/1): 46.2/42.5 dB mean frame PSNR after 300 steps of 512 random pixels; floor 36 dB.
     assert metrics["psnr"] >= PSNR_FLOOR
     assert 0 <= metrics["psnr_std"] < 3 and metrics["ssim"] > 0.8

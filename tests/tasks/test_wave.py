@@ -32,11 +32,11 @@ class _Analytic(nn.Module):
         return (self.scale * u)[:, None]
 
 
-def test_values_residual_matches_calculus():
+def test_values_residual_matches_calculus(device):
     c = 1.7
     task = WaveTask(WaveConfig(velocity=c, **TINY))
-    coords = torch.rand(200, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0)) * 2 - 1
-    u, grad, residual = task.residual(_Analytic(c), coords)
+    coords = torch.rand(200, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0)).to(device) * 2 - 1
+    u, grad, residual = task.residual(_Analytic(c).to(device), coords)
     t, x, y = coords.unbind(-1)
     standing = torch.sin(1.3 * t) * torch.sin(2.0 * x) * torch.cos(0.7 * y)
     expected = (-1.3**2 + c**2 * (2.0**2 + 0.7**2)) * standing  # the plane wave solves the equation: residual 0
@@ -89,17 +89,17 @@ def test_reference_frames_follow_the_exact_pulse():
     assert error < 2e-6, error  # Richardson-combined FDTD on 129 and 257 nodes: measured 3.0e-7 (1.5e-5 of the peak)
 
 
-def test_fit_lowers_loss_and_frame_mse():
+def test_fit_lowers_loss_and_frame_mse(device):
     # a wider pulse (sigma 5e-3) that a tiny SIREN can follow in 150 steps
     config = WaveConfig(sigma=5e-3, frame_size=32, frame_times=(0.0, 0.1, 0.2), points=256, initial_points=128, ramp_steps=100,
                         t_max=0.25, loss_weights={"initial": 1.0, "initial_velocity": 1.0, "residual": 1.0})
-    task = WaveTask(config)
+    task = WaveTask(config).to(device)
     torch.manual_seed(0)
-    field = Siren(3, 32, 2, 1, first_omega_0=10.0)
+    field = Siren(3, 32, 2, 1, first_omega_0=10.0).to(device)
     batch = task.sample(200, torch.Generator().manual_seed(1))
     before = {k: float(v.detach()) for k, v in task.losses(field, batch).items()}
     mse_before = task.evaluate(field)["mse"]
-    result = fit(field, task, steps=150, lr=1e-3, eval_every=150, device="cpu")
+    result = fit(field, task, steps=150, lr=1e-3, eval_every=150, device=device.type)
     after = {k: float(v.detach()) for k, v in task.losses(field, batch).items()}
     total = lambda terms: sum(config.loss_weights[k] * v for k, v in terms.items())  # noqa: E731
     # measured (CPU, seed 0): weighted loss 3.0e-3 -> 5.8e-4; frame mse 1.04e-6 -> 2.6e-7; relative mse 1.20 -> 0.32
