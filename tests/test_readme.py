@@ -1,4 +1,4 @@
-"""Every ```python block of README.md runs, each in a fresh interpreter in an empty folder.
+"""Every ```python block of README.md and docs/*.md runs, each in a fresh interpreter in an empty folder.
 
 A block that crashes is a broken promise to the first user who pastes it. Blocks must be
 self-contained and small enough for a laptop CPU (the README's job, not this test's).
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-README = REPO / "README.md"
+DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 BLOCK_TIMEOUT_S = 120
 """A README example runs on a laptop CPU in about a minute; a block that takes longer fails."""
 
@@ -28,7 +28,7 @@ def python_blocks(text: str) -> list[tuple[int, str]]:
     return blocks
 
 
-BLOCKS = python_blocks(README.read_text(encoding="utf-8")) if README.is_file() else []
+BLOCKS = [(f"{path.relative_to(REPO)}:{line}", code) for path in DOCS for line, code in python_blocks(path.read_text(encoding="utf-8"))]
 
 
 def test_python_blocks_are_found_by_the_extractor():
@@ -36,7 +36,7 @@ def test_python_blocks_are_found_by_the_extractor():
     assert python_blocks(text) == [(2, "x = 1\n"), (9, "print(2)\n")]
 
 
-@pytest.mark.parametrize(("line", "code"), BLOCKS, ids=[f"README.md:{line}" for line, _ in BLOCKS])
+@pytest.mark.parametrize(("line", "code"), BLOCKS, ids=[where for where, _ in BLOCKS])
 def test_readme_python_block_runs(line, code, tmp_path):
     path = os.pathsep.join(p for p in (str(REPO / "src"), os.environ.get("PYTHONPATH")) if p)
     env = dict(os.environ, PYTHONPATH=path, MPLBACKEND="Agg")
@@ -45,6 +45,6 @@ def test_readme_python_block_runs(line, code, tmp_path):
         done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
                               timeout=BLOCK_TIMEOUT_S)
     except subprocess.TimeoutExpired:
-        pytest.fail(f"README.md line {line} (block starting '{first}') did not finish in {BLOCK_TIMEOUT_S} s; "
+        pytest.fail(f"{line} (block starting '{first}') did not finish in {BLOCK_TIMEOUT_S} s; "
                     "README examples must use sizes a laptop CPU fits in about a minute.", pytrace=False)
-    assert done.returncode == 0, f"README.md line {line} (block starting '{first}') failed:\n{done.stderr[-3000:]}"
+    assert done.returncode == 0, f"{line} (block starting '{first}') failed:\n{done.stderr[-3000:]}"
