@@ -109,7 +109,7 @@ class FitConfig:
     of a logged step (a run blowing up without reaching NaN, e.g. --lr 10); 0 turns the check off."""
     tune_allocator: bool = False
     """CPU only: raise glibc's mmap and trim thresholds for the whole process so freed activations are reused
-    instead of page-faulted again (~30% of a CPU image step, see devices.tune_cpu_allocator); the process then keeps
+    instead of page-faulted again (about 30 percent of a CPU image step, see devices.tune_cpu_allocator); the process then keeps
     its peak memory until it exits. On in the CLI; off by default in the API, because it changes the process."""
 
     def __post_init__(self) -> None:

@@ -142,7 +142,9 @@ def mesh(args: argparse.Namespace) -> int:
     from sirenkit.runs import read_config
     from sirenkit.tasks.sdf import remesh
 
-    task = read_config(args.run).task if (Path(args.run) / "config.json").is_file() else "unknown"
+    if not (Path(args.run) / "config.json").is_file():
+        raise ConfigError(f"{args.run}: no such config file (config.json); pass a run folder made by 'sirenkit sdf'.")
+    task = read_config(args.run).task
     if task != "sdf":
         raise ConfigError(f"{args.run}: 'mesh' meshes SDF runs (made by 'sirenkit sdf'); this is a '{task}' run.")
     if args.resolution < 8:
