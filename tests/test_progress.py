@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sirenkit import callbacks, progress
+from sirenkit import progress
 from sirenkit.errors import ConfigError
 from sirenkit.progress import ProgressBar
 
@@ -121,8 +121,6 @@ def test_an_ipython_terminal_is_not_a_notebook(monkeypatch):
     assert not progress._in_notebook()
 
 
-@pytest.mark.skipif(callbacks.ProgressBar is not ProgressBar,
-                    reason="needs the lead's hookup: callbacks.ProgressBar must be sirenkit.progress.ProgressBar")
 def test_a_fit_piped_through_cat_shows_progress_before_the_end(tmp_path):
     src = Path(__file__).resolve().parents[1] / "src"
     env = dict(os.environ, PYTHONPATH=f"{src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}", SIRENKIT_PROGRESS_EVERY_S="0")

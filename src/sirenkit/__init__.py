@@ -7,7 +7,9 @@ Example:
     >>> result = sk.fit(field, task, steps=20, device="cpu")   # doctest: +SKIP
 """
 
-from sirenkit import metrics, nn, ops, tasks
+import importlib
+
+from sirenkit import metrics, nn, ops
 from sirenkit.config import FieldConfig, FitConfig, RunConfig
 from sirenkit.errors import ConfigError, DataError, DivergenceError, ShapeError, SirenkitError
 from sirenkit.fields import MLP, Siren, build_field
@@ -17,6 +19,13 @@ from sirenkit.runs import Run, load, load_run
 from sirenkit.samplers import grid
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """`sk.tasks` on first use: importing the loop or a field must not import every task (trimesh, the SDF one's)."""
+    if name == "tasks":
+        return importlib.import_module("sirenkit.tasks")
+    raise AttributeError(f"module 'sirenkit' has no attribute '{name}'")
 
 __all__ = [
     "MLP", "ConfigError", "DataError", "DivergenceError", "FieldConfig", "FitConfig", "FitResult", "RunConfig",

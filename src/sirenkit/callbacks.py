@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from sirenkit.config import FieldConfig
 from sirenkit.errors import DataError
@@ -102,32 +100,6 @@ class Callback:
     def on_eval(self, state: FitState) -> None: ...
 
     def on_end(self, state: FitState) -> None: ...
-
-
-class ProgressBar(Callback):
-    """One tqdm bar: loss, latest PSNR, steps/s. Hidden when quiet or stderr is not a terminal."""
-
-    def __init__(self, *, quiet: bool = False) -> None:
-        self.disable = quiet or not sys.stderr.isatty()
-        self.bar: tqdm | None = None
-
-    def on_start(self, state: FitState) -> None:
-        self.bar = tqdm(total=state.config.steps, initial=state.step, disable=self.disable, unit="step",
-                        dynamic_ncols=True, desc=state.task.name)
-
-    def on_step(self, state: FitState) -> None:
-        if self.bar is None:
-            return
-        self.bar.update(1)
-        if state.step % state.config.log_every == 0 or state.step == 1:
-            postfix = {"loss": f"{state.losses['total']:.3g}"}
-            if "psnr" in state.metrics:
-                postfix["psnr"] = f"{state.metrics['psnr']:.2f}"
-            self.bar.set_postfix(postfix, refresh=False)
-
-    def on_end(self, state: FitState) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 class MetricsLog(Callback):

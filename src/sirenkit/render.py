@@ -138,7 +138,7 @@ def check_render_out(out: str | Path, suffixes: tuple[str, ...], kind: str) -> P
 
 def check_render_size(size: Sequence[int] | None, *, where: str = "") -> tuple[int, int]:
     """(H, W) of a render, both >= 1 pixel, else the ConfigError that says how to pass them."""
-    if size is None or len(size) != 2 or not all(size):
+    if size is None or len(size) != 2:
         raise ConfigError(f"--size H W is required to render {where or 'an image field'}, e.g. --size 1024 1024.")
     h, w = (int(n) for n in size)
     if h < 1 or w < 1:

@@ -80,6 +80,9 @@ def add_run_flags(parser: argparse.ArgumentParser, default_out: str, *, loss_wei
     run.add_argument("--resume", action="store_true", help=RESUME_HELP)
     run.add_argument("--overwrite", action="store_true", help="replace the run already in --out (removes exactly its files)")
     run.add_argument("--quiet", action="store_true", help="no progress bar or info messages")
+    run.add_argument("--tensorboard", action="store_true",
+                     help="also write RUN/tensorboard/: every loss term, the metrics, the fit's images and the config "
+                          "(pip install 'sirenkit[tensorboard]'; watch with tensorboard --logdir runs/)")
     if loss_weights:
         run.add_argument("--loss-weight", action="append", default=[], metavar="NAME=VALUE", dest="loss_weight",
                          help="weight of one loss term, repeatable (e.g. --loss-weight eikonal=50); the other terms keep theirs")

@@ -151,9 +151,9 @@ def _add_compare_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from sirenkit.callbacks import ProgressBar
     from sirenkit.cli.train import default_out
     from sirenkit.compare import compare_image, markdown_table, write_report
+    from sirenkit.progress import ProgressBar
     from sirenkit.runs import LOG_FILE, lock, prepare, record
     from sirenkit.tasks.image import ImageConfig, ImageTask
 

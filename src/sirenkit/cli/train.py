@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import sys
 from pathlib import Path
 
 from sirenkit.cli.flags import log_to, merge_run_config, read_config_json, refuse_changes
@@ -23,8 +24,8 @@ def has_field_flags(task: str) -> bool:
 
 def train(args: argparse.Namespace) -> int:
     """defaults < presets < --config < flags (written once, in merge_run_config); a resume may not change the run."""
-    from sirenkit.callbacks import ProgressBar
     from sirenkit.fit import fit
+    from sirenkit.progress import ProgressBar
     from sirenkit.tasks import TASKS
 
     spec, name = TASKS[args.task], args.task
@@ -58,9 +59,15 @@ def train(args: argparse.Namespace) -> int:
             from sirenkit.tasks.prior import check_resume
 
             check_resume(out, task_config)
+        if writer:
+            print(f"run folder: {out}", file=sys.stderr, flush=True)
         model = _build_model(name, task, merged, fit_settings)
-        result = fit(model, task, fit_settings, out=out, resume=args.resume,
-                     callbacks=[ProgressBar(quiet=args.quiet or not writer)])
+        callbacks = [ProgressBar(quiet=args.quiet or not writer)]
+        if getattr(args, "tensorboard", False) and writer:
+            from sirenkit.tensorboard import TensorBoard
+
+            callbacks.append(TensorBoard())
+        result = fit(model, task, fit_settings, out=out, resume=args.resume, callbacks=callbacks)
     if writer:
         _summary(name, out, task, result)
     return 0

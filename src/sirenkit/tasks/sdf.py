@@ -227,7 +227,7 @@ def remesh(run: str | Path, *, resolution: int = 256, chunk_size: int = DEFAULT_
     run folder). Returns the paths and the mesh's metrics (`SDFTask.evaluate` minus the field terms).
     """
     from sirenkit.devices import resolve_device
-    from sirenkit.io.checkpoint import load
+    from sirenkit.runs import load
 
     run = Path(run)
     config = load_run_config(run)
