@@ -47,10 +47,10 @@ import torch
 
 import sirenkit as sk
 from sirenkit.callbacks import Callback
-from sirenkit.fields import fit_images
 from sirenkit.io.faces import load_faces
 from sirenkit.io.run_dir import write_json
 from sirenkit.tasks import HelmholtzConfig, HelmholtzTask, ImageTask, PoissonConfig, PoissonTask
+from sirenkit.tasks.image_set import fit_images
 from sirenkit.versions import versions
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -9,7 +9,7 @@ The docs hold two kinds of markers, invisible when rendered:
 ``python benchmarks/report.py`` rewrites the docs from the result files; ``--check`` changes
 nothing and exits 1 when a doc disagrees with the results, when a marker names a file or key that
 does not exist, or when a measured-looking figure (a decimal followed by dB, s, ×, %) stands
-outside a marker and a code block. Each table ends with the command and circumstances of the run
+outside a marker and code (fenced or inline). Each table ends with the command and circumstances of the run
 it comes from; a run marked disturbed (other processes were running, see _results.py) says so.
 
     python benchmarks/report.py [--check]
@@ -32,6 +32,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 TABLE = re.compile(r"(<!-- report:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /report -->)", re.S)
 VALUE = re.compile(r"(<!-- v (?P<file>[\w.-]+) (?P<path>.+?) (?P<fmt>\S+) -->)(?P<text>.*?)(<!-- /v -->)")
 FENCE = re.compile(r"^```.*?^```", re.S | re.M)
+INLINE_CODE = re.compile(r"`[^`\n]+`")
 UNMARKED = re.compile(r"(?<![\w.])\d+\.\d+ ?(?:dB|s\b|s/step|×|%)")
 
 
@@ -306,6 +307,7 @@ def unmarked(text: str, where: str) -> list[str]:
     stripped = FENCE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
     stripped = TABLE.sub(lambda m: "\n" * m.group(0).count("\n"), stripped)
     stripped = VALUE.sub("", stripped)
+    stripped = INLINE_CODE.sub("", stripped)  # commands and example output, not measurements
     return [f"{where}:{stripped[:m.start()].count(chr(10)) + 1}: '{m.group(0)}' is not generated from benchmarks/results "
             "(wrap it in a <!-- v FILE KEY FORMAT --> marker)" for m in UNMARKED.finditer(stripped)]
 
