@@ -7,6 +7,7 @@ dataclasses (`cli.flags`), so `--help` shows the same text as the docstrings und
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import signal
 import sys
 import threading
@@ -44,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
                     epilog=f"{OMEGA_HELP}\n\nExamples:\n  sirenkit image --steps 300 --size 128\n"
                            "  sirenkit render runs/image-camera --size 1024 1024 --out camera_1024.png",
                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors (also accepted after the command)")
+    parser.add_argument("--version", action="version", version=f"{PROG} {importlib.metadata.version('sirenkit')}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
     for name, spec in TASKS.items():
@@ -197,6 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `sirenkit` console script; returns the exit code."""
     argv = _flatten_renamed(list(sys.argv[1:] if argv is None else argv))
     debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]  # anywhere on the line, not only before the command
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:

@@ -61,14 +61,11 @@ def render(args: argparse.Namespace) -> int:
     if args.chunk_size < 1:
         raise ConfigError(f"--chunk-size {args.chunk_size} must be >= 1, e.g. {DEFAULT_CHUNK_SIZE}.")
     field = run.model.to(resolve_device(args.device))
-    if kind == "audio":
-        from sirenkit.cli.render_av import render_audio_run
-
-        return render_audio_run(args, field)
-    if kind == "video":
-        from sirenkit.cli.render_av import render_video_run
-
-        return render_video_run(args, field)
+    if kind in ("audio", "video"):  # a bare model file: the task's renderer, with the clip's metadata beside it if any
+        render_fn = TASKS[kind].task.render
+        paths = render_fn(field, Path(args.run), **_options(args, render_fn))
+        print(f"wrote {', '.join(str(p) for p in paths)}")
+        return 0
     return _render_image(args, field)
 
 
