@@ -84,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("run", type=Path, help="run folder or model.safetensors")
     render.add_argument("--size", type=int, nargs=2, metavar=("H", "W"), default=None,
                         help="output height and width in pixels (images: required; video: default the fitted size)")
-    render.add_argument("--out", type=Path, required=True, help="output file: PNG for images, WAV for audio, MP4 for video")
+    render.add_argument("--out", type=Path, default=None,
+                        help="output file: PNG for images, WAV for audio, MP4 for video (default: RUNNAME-render.png/.wav/.mp4 here)")
     render.add_argument("--sample-rate", type=int, default=None, help="audio: output rate in Hz (default: the clip's; 2x = upsampled)")
     render.add_argument("--duration-s", type=float, default=None,
                         help="audio: output length in seconds for the clip's time span (default: the clip's; longer = slower)")

@@ -49,7 +49,8 @@ def add_prior_parsers(sub: argparse._SubParsersAction) -> None:
     inpaint.add_argument("--context", default=None,
                          help="context pixels, comma-separated: a count (10, 100, 1000, ...) or half (the top rows) "
                               "(default: 10,100,1000,half, leaving out counts larger than the image)")
-    inpaint.add_argument("--out", type=Path, required=True, help="folder for inpaint.png, interpolation.png, inpaint.json")
+    inpaint.add_argument("--out", type=Path, default=None,
+                         help="folder for inpaint.png, interpolation.png, inpaint.json (default: runs/inpaint-RUNNAME)")
     inpaint.set_defaults(handler=_inpaint)
 
 
@@ -80,7 +81,8 @@ def _inpaint(args: argparse.Namespace) -> int:
         if bad or not indices:
             raise ConfigError(f"--test-index {args.test_index}: the test set has {len(test.images)} faces (0-{len(test.images) - 1}).")
         faces, labels = np.stack([test.images[i] for i in indices]), [f"test {i}" for i in indices]
-    paths = write_inpainting(args.out, model, faces.astype(np.float32), specs, labels=labels)
+    out = args.out or Path("runs") / f"inpaint-{Path(args.run).resolve().name}"
+    paths = write_inpainting(out, model, faces.astype(np.float32), specs, labels=labels)
     print(f"wrote {', '.join(str(p) for p in paths)}")
     report = json.loads(paths[-1].read_text())["mse"]
     for label, mse in report.items():

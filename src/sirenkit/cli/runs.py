@@ -36,6 +36,10 @@ INSTEAD = {
 }
 
 
+DEFAULT_RENDER_SUFFIX = {"audio": ".wav", "video": ".mp4"}
+"""File type of `sirenkit render` without --out, by the run's task (PNG otherwise)."""
+
+
 def render(args: argparse.Namespace) -> int:
     """Render a run at any resolution, by its task: image (PNG), audio (WAV), video (MP4); refuse the rest."""
     from sirenkit.devices import resolve_device
@@ -44,6 +48,11 @@ def render(args: argparse.Namespace) -> int:
     run = load_run(args.run)
     spec = TASKS.get(run.task)
     offered = capability(spec.task, "render") if spec is not None else None
+    if args.out is None:  # beside the current folder, named after the run: never inside the run folder
+        kind = run.task
+        if kind == "field" and run.model is not None:  # a bare model file: its input dimension says what it is
+            kind = {1: "audio", 3: "video"}.get(run.model.config.in_features, "image")
+        args.out = Path(f"{Path(args.run).resolve().name}-render{DEFAULT_RENDER_SUFFIX.get(kind, '.png')}")
     if offered is not None and run.model is not None:
         if args.chunk_size < 1:
             raise ConfigError(f"--chunk-size {args.chunk_size} must be >= 1, e.g. {DEFAULT_CHUNK_SIZE}.")
