@@ -11,7 +11,8 @@ def test_public_names():
     ])
     for name in sk.__all__:
         assert hasattr(sk, name), name
-    assert sorted(sk.ops.__all__) == ["Jet", "divergence", "gradient", "hessian", "jacobian", "jet", "laplacian"]
+    assert sorted(sk.ops.__all__) == ["Jet", "JetField", "divergence", "double_backprop_jet", "gradient", "hessian", "jacobian", "jet",
+                                      "laplacian"]
 
 
 def test_grid_layout():

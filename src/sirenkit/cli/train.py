@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import sys
 from pathlib import Path
 
 from sirenkit.cli.flags import log_to, merge_run_config, read_config_json, refuse_changes
@@ -60,7 +59,7 @@ def train(args: argparse.Namespace) -> int:
 
             check_resume(out, task_config)
         if writer:
-            print(f"run folder: {out}", file=sys.stderr, flush=True)
+            print(f"run folder: {out}", flush=True)
         model = _build_model(name, task, merged, fit_settings)
         callbacks = [ProgressBar(quiet=args.quiet or not writer)]
         if getattr(args, "tensorboard", False) and writer:
