@@ -246,8 +246,12 @@ def test_curve_of_a_training_run_grows(driver, tmp_path: Path) -> None:
         first_points = wait_for(driver, "window.sirenkit.curves[0].points >= 2 && window.sirenkit.curves[0].points")
         first = _rightmost_curve_column(element_pixels(driver, "canvas.curve"))
         wait_for(driver, f"window.sirenkit.curves[0].points >= {first_points + 20}", timeout=120)
-        save_screenshot(driver, "training")
+        deadline = time.monotonic() + 60  # the canvas is redrawn on the page's next poll, not with the point count
         second = _rightmost_curve_column(element_pixels(driver, "canvas.curve"))
+        while second <= first and time.monotonic() < deadline:
+            time.sleep(0.5)
+            second = _rightmost_curve_column(element_pixels(driver, "canvas.curve"))
+        save_screenshot(driver, "training")
         assert 0 <= first < second, (first, second)
         assert console_errors(driver) == []
     finally:
