@@ -198,6 +198,13 @@ def write_config(out: Path, run: RunConfig) -> Path:
     return write_json(out / CONFIG_FILE, data)
 
 
+def upgrade_config(data: Any) -> Any:
+    """A config.json as read, with sirenkit 0.1's prior format ({"prior": {...}}) turned into the one run format."""
+    if isinstance(data, dict) and "prior" in data and "task" not in data:  # written by `sirenkit prior train` before 0.2
+        return {"task": PRIOR, "task_config": data["prior"], "field": None, "versions": data.get("versions", {})}
+    return data
+
+
 def read_config(run: str | Path) -> RunConfig:
     """The RunConfig in a run folder's config.json (prior runs of sirenkit 0.1's own format too)."""
     path = Path(run) / CONFIG_FILE
@@ -207,8 +214,7 @@ def read_config(run: str | Path) -> RunConfig:
         data = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: not valid JSON ({exc}); the run folder is damaged.") from None
-    if isinstance(data, dict) and "prior" in data and "task" not in data:  # written by `sirenkit prior train` before 0.2
-        data = {"task": PRIOR, "task_config": data["prior"], "field": None, "versions": data.get("versions", {})}
+    data = upgrade_config(data)
     if not isinstance(data, dict) or not isinstance(data.get("task_config"), dict) or not isinstance(data.get("task"), str):
         raise DataError(f"{path}: not a sirenkit run config (needs 'task' and a 'task_config' object); "
                         "the run folder is damaged.")

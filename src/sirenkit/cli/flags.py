@@ -18,6 +18,7 @@ from typing import Any
 from sirenkit.config import FieldConfig, FitConfig, field_docs
 from sirenkit.errors import ConfigError
 from sirenkit.protocols import merge_loss_weights
+from sirenkit.runs import upgrade_config
 
 PROG = "sirenkit"
 PRECEDENCE = "Precedence: command-line flags > --config run.json (a partial JSON merges over) > the task's presets > defaults."
@@ -112,8 +113,7 @@ def read_config_json(path: Path) -> dict[str, Any]:
         raise ConfigError(f"--config {path}: not valid JSON ({exc}); fix the file or start from a run's config.json.") from None
     if not isinstance(data, dict):
         raise ConfigError(f"--config {path}: expected a JSON object with task_config, field and fit, got {type(data).__name__}.")
-    if "prior" in data and "task" not in data:  # a prior run of sirenkit 0.1
-        data = {"task": "prior", "task_config": data["prior"]}
+    data = upgrade_config(data)
     unknown = sorted(set(data) - {"task", "task_config", "field", "fit", "versions"})
     if unknown:
         raise ConfigError(f"--config {path}: unknown key '{unknown[0]}'; a run config has task, task_config, field and fit.")
