@@ -44,6 +44,8 @@ class FitState:
     """Step held by the checkpoint on disk (None: none written or restored yet)."""
     run: dict[str, Any] = field(default_factory=dict)
     """Task name, task config and field config, stored in the checkpoint so a resume can check them."""
+    sampler: Any = None
+    """The task's grid sampler (the `sampler` capability), whose recorded errors the checkpoint keeps; None without one."""
 
     def checkpoint(self) -> dict[str, Any]:
         """Plain tensors, numbers and dicts only, so it loads with torch.load(weights_only=True)."""
@@ -56,6 +58,7 @@ class FitState:
             "history": self.history,
             "best_total": self.best_total,
             "run": self.run,
+            "sampler": self.sampler.state_dict() if self.sampler is not None else {},
         }
 
     def restore(self, checkpoint: dict[str, Any], path: Path) -> None:
@@ -70,6 +73,8 @@ class FitState:
             self.generator.set_state(checkpoint["generator"])
             self.step, self.train_seconds = int(checkpoint["step"]), float(checkpoint["train_seconds"])
             self.history = list(checkpoint["history"])
+            if self.sampler is not None:
+                self.sampler.load_state_dict(checkpoint.get("sampler") or {})
         except (KeyError, RuntimeError, ValueError, TypeError) as exc:
             changed = _changed(saved.get("field"), self.run.get("field"))
             hint = f" (changed: {changed})" if changed else ""

@@ -25,6 +25,10 @@ T = TypeVar("T")
 LR_SCHEDULES = ("constant", "cosine", "exponential")
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("fp32", "bf16")
+OPTIMIZERS = ("adam", "soap")
+"""First-phase optimizers (built in sirenkit.optimizers); L-BFGS is the polish phase, FitConfig.polish_steps."""
+SAMPLERS = ("uniform", "error")
+"""How a step picks its --batch-size rows of a grid (sirenkit.samplers)."""
 
 
 @dataclass
@@ -57,10 +61,14 @@ class FieldConfig:
     """Random Fourier features (default 256, Tancik et al. 2020) or RBF centres (default 1024, reference code); 0 = that default."""
     fourier_scale: float = 10.0
     """Std sigma of random Fourier frequencies B ~ N(0, sigma^2), features sin, cos(pi B x): cycles per side, as Tancik's (10)."""
+    weight_scale: float = 1.0
+    """Weight scaling alpha (Yeom et al., ICLR 2025): every weight but the last layer's is multiplied by alpha after the
+    init. Above 1 the fit converges in fewer steps but adds noise between the training samples and to the derivatives
+    (measured in docs/convergence.md); their code's default is 2.5."""
 
     def __post_init__(self) -> None:
         check_positive(self, "hidden_features", "hidden_layers", "in_features", "out_features", allow_zero=("hidden_layers",))
-        check_positive(self, "first_omega_0", "hidden_omega_0", "scale", "fourier_scale")
+        check_positive(self, "first_omega_0", "hidden_omega_0", "scale", "fourier_scale", "weight_scale")
         check_positive(self, "encoding_frequencies", "encoding_features", allow_zero=True)
 
 
@@ -71,7 +79,13 @@ class FitConfig:
     steps: int = 500
     """Optimizer steps (never epochs)."""
     lr: float = 1e-3
-    """Adam learning rate at the start of the schedule (official notebook: 1e-4, 10x slower to converge)."""
+    """Learning rate at the start of the schedule (official notebook: Adam at 1e-4, 10x slower to converge)."""
+    optimizer: str = "adam"
+    """adam (the paper's), or soap (Shampoo-preconditioned Adam, from the heavyball library): fewer steps, a little
+    more time and memory per step."""
+    polish_steps: int = 0
+    """The last this many of --steps run L-BFGS on the full batch with a line search (no lr), after --optimizer; each
+    costs a few plain steps. The standard finish of a PINN fit; 0 turns it off."""
     lr_schedule: str = "cosine"
     """How the learning rate changes over the steps: constant, cosine or exponential."""
     lr_final: float = 0.01
@@ -82,6 +96,11 @@ class FitConfig:
     """Steps of linear learning-rate warm-up from 0 before the schedule starts."""
     batch_size: int = 0
     """Coordinates per step; 0 means the full grid every step (the paper's image setting)."""
+    sampler: str = "uniform"
+    """Which --batch-size rows of the grid a step trains: uniform (random), or error (mostly the rows with the largest
+    recorded error, every row each --sampler-refresh-every steps). Image, audio and Poisson tasks."""
+    sampler_refresh_every: int = 10
+    """With --sampler error: every this many steps one step trains every row, refreshing each row's recorded error."""
     clip_grad: float = 0.0
     """Clip the gradient norm to this value; 0 turns clipping off (the SDF reference uses 1.0)."""
     seed: int = 0
@@ -113,15 +132,23 @@ class FitConfig:
     its peak memory until it exits. On in the CLI; off by default in the API, because it changes the process."""
 
     def __post_init__(self) -> None:
-        check_positive(self, "steps", "lr", "eval_every", "log_every", "save_every")
+        check_positive(self, "steps", "lr", "eval_every", "log_every", "save_every", "sampler_refresh_every")
         check_positive(self, "batch_size", "clip_grad", "target_psnr", "max_seconds", "warmup_steps", "divergence_factor",
-                       "schedule_steps",
+                       "schedule_steps", "polish_steps",
                        allow_zero=True)
         if not 0.0 < self.lr_final <= 1.0:
             raise ConfigError(f"lr_final={self.lr_final} is not in (0, 1]; it is the final lr as a fraction of --lr, e.g. 0.01.")
         check_choice(self, "lr_schedule", LR_SCHEDULES)
         check_choice(self, "device", DEVICES)
         check_choice(self, "precision", PRECISIONS)
+        check_choice(self, "optimizer", OPTIMIZERS)
+        check_choice(self, "sampler", SAMPLERS)
+        if self.polish_steps > self.steps:
+            raise ConfigError(f"polish_steps={self.polish_steps} is more than steps={self.steps}; the polish is the last part "
+                              f"of the steps, e.g. --steps {self.steps} --polish-steps {max(1, self.steps // 10)}.")
+        if self.sampler == "error" and not self.batch_size:
+            raise ConfigError("sampler='error' picks --batch-size rows per step, but batch_size is 0 (every row); pass "
+                              "--batch-size, e.g. a quarter of the pixels (16384 for a 256x256 image).")
         if self.compile and self.precision != "fp32":
             raise ConfigError(f"compile=True with precision='{self.precision}': the bf16 path is a fused kernel that "
                               "torch.compile does not trace. Use one of --compile or --precision bf16.")

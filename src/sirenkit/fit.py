@@ -32,7 +32,9 @@ from sirenkit.devices import resolve_device, tune_cpu_allocator
 from sirenkit.errors import ConfigError, DivergenceError
 from sirenkit.io.checkpoint import CHECKPOINT_FILE, load_checkpoint
 from sirenkit.io.run_dir import write_json
+from sirenkit.optimizers import make_optimizer, make_polish, polish_step
 from sirenkit.protocols import Task, capability, presets
+from sirenkit.samplers import GridSampler
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +79,7 @@ def fit(
     callbacks: Sequence[Callback] = (),
     **overrides: object,
 ) -> FitResult:
-    """Train `field` on `task` with Adam; the same loop for every modality.
+    """Train `field` on `task` (Adam or SOAP, then optionally L-BFGS); the same loop for every modality.
 
     Args:
         field: the network (moved to the config's device).
@@ -141,11 +143,15 @@ def _fit(field: nn.Module, task: Task, config: FitConfig, device: torch.device, 
         field.precision = config.precision
     weights = _loss_weights(task)
     generator = torch.Generator().manual_seed(config.seed)
-    optimizer = torch.optim.Adam(field.parameters(), lr=config.lr)
-    state = FitState(field, task, config, optimizer, generator, out=out if writer else None, run=_run_entry(task, field))
-    if resume:
-        path = out / CHECKPOINT_FILE
-        state.restore(load_checkpoint(path), path)
+    sampler = _sampler(task, config, world)
+    polish_start = config.steps - config.polish_steps
+    checkpoint = load_checkpoint(out / CHECKPOINT_FILE) if resume else None
+    in_polish = checkpoint is not None and int(checkpoint.get("step", 0)) > polish_start
+    optimizer = make_polish(field.parameters()) if in_polish else make_optimizer(config.optimizer, field.parameters(), config.lr)
+    state = FitState(field, task, config, optimizer, generator, out=out if writer else None, run=_run_entry(task, field),
+                     sampler=sampler)
+    if checkpoint is not None:
+        state.restore(checkpoint, out / CHECKPOINT_FILE)
         log.info("resuming %s from step %d", out, state.step)
     all_callbacks: list[Callback] = list(callbacks) if rank == 0 else []
     run_config = RunConfig(task=task.name, task_config=state.run["task_config"], fit=config,
@@ -169,10 +175,15 @@ def _fit(field: nn.Module, task: Task, config: FitConfig, device: torch.device, 
                 if signals.received and world == 1:
                     raise Interrupted(_interrupted_message(state, signals.received))
                 step = state.step + 1
-                for group in optimizer.param_groups:
-                    group["lr"] = config.lr * lr_factor(step, config)
+                polishing = step > polish_start
+                if polishing and not isinstance(optimizer, torch.optim.LBFGS):
+                    optimizer = state.optimizer = make_polish(field.parameters())
+                    log.info("step %d: L-BFGS polish for the last %d steps", step, config.polish_steps)
+                if not polishing:
+                    for group in optimizer.param_groups:
+                        group["lr"] = config.lr * lr_factor(step, config)
                 start = time.perf_counter()
-                batch = task.sample(step, generator, batch_size=config.batch_size)
+                batch = task.sample(step, generator, batch_size=0 if polishing else config.batch_size)
                 terms = losses(model, batch)
                 total = _weighted_total(terms, weights, task.name)
                 optimizer.zero_grad(set_to_none=True)
@@ -186,7 +197,10 @@ def _fit(field: nn.Module, task: Task, config: FitConfig, device: torch.device, 
                 for cb in all_callbacks:
                     cb.on_verified(state)
                 state.between_steps = False
-                optimizer.step()
+                if polishing:
+                    polish_step(optimizer, total, lambda: _weighted_total(losses(model, batch), weights, task.name))
+                else:
+                    optimizer.step()
                 state.train_seconds += time.perf_counter() - start
                 state.step, state.between_steps = step, True
                 state.generator_state = generator.get_state()
@@ -239,6 +253,20 @@ def _resolve_config(config: FitConfig | None, overrides: dict[str, object], task
             from_dict(FitConfig, overrides)  # raises the ConfigError naming the unknown key
         config = dataclasses.replace(config, **overrides)
     return config
+
+
+def _sampler(task: Task, config: FitConfig, world: int) -> GridSampler | None:
+    """The task's grid sampler, switched to `config.sampler`; ConfigError where the task or the run cannot use it."""
+    sampler = capability(task, "sampler")
+    if config.sampler != "uniform" and sampler is None:
+        raise ConfigError(f"--sampler {config.sampler}: the {task.name} task draws its own points, it has no grid whose "
+                          "rows' errors it records (image, audio and poisson do); use --sampler uniform.")
+    if config.polish_steps and world > 1:
+        raise ConfigError("--polish-steps: an L-BFGS line search needs the loss of the whole batch, which each of several "
+                          "processes sees only a share of; run the polish in one process, or drop --polish-steps.")
+    if sampler is not None:
+        sampler.use(config.sampler, refresh_every=config.sampler_refresh_every)
+    return sampler
 
 
 def _loss_weights(task: Task) -> dict[str, float]:

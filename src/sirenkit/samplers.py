@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
+from sirenkit.config import SAMPLERS
 from sirenkit.errors import ConfigError
 
 
@@ -44,25 +45,105 @@ def disc_points(n: int, centre: Tensor, radius: float, generator: torch.Generato
     return centre.cpu() + torch.stack([r * torch.cos(theta), r * torch.sin(theta)], -1)
 
 
+HARD_FRACTION = 0.75
+"""Share of an error-guided batch taken from the rows with the largest recorded error; the rest is uniform."""
+
+
+class ErrorGuided:
+    """Train mostly where the fit is worst: the soft-mining / INT / EVOS family, in its simplest form.
+
+    Every `refresh_every`-th step (and the first) trains on every row, which records each row's
+    squared error; the steps between take the ``HARD_FRACTION`` of `batch_size` rows with the
+    largest recorded error and fill the rest uniformly from the others (so no region is starved),
+    and record the errors of the rows they trained. The errors are part of the checkpoint, so a
+    resumed run picks the same rows.
+
+    Trades: a step on a quarter of the rows costs about a quarter, and the hard rows carry the
+    detail, so the training error falls faster per second; the rows it skips are fitted only
+    through their neighbours, so check the values between the samples (docs/convergence.md).
+    """
+
+    def __init__(self, rows: int, refresh_every: int) -> None:
+        self.errors = torch.zeros(rows)
+        self.refresh_every = refresh_every
+        self.index: Tensor | None = None
+
+    def choose(self, step: int, batch_size: int, generator: torch.Generator) -> Tensor | None:
+        """Row indices of step `step` (on the CPU), or None for every row (a refresh step)."""
+        rows = len(self.errors)
+        if not 0 < batch_size < rows or (step - 1) % self.refresh_every == 0:
+            self.index = None
+            return None
+        hard = int(batch_size * HARD_FRACTION)
+        ranked = torch.topk(self.errors, hard).indices
+        free = torch.ones(rows, dtype=torch.bool)
+        free[ranked] = False
+        others = free.nonzero().squeeze(1)
+        extra = others[torch.randperm(len(others), generator=generator)[: batch_size - hard]]
+        self.index = torch.cat([ranked, extra])
+        return self.index
+
+    def observe(self, row_errors: Tensor) -> None:
+        """Record the squared error (one value per row of the last chosen batch)."""
+        row_errors = row_errors.detach().float().cpu()
+        if self.index is None:
+            self.errors.copy_(row_errors)
+        else:
+            self.errors[self.index] = row_errors
+
+    def state_dict(self) -> dict[str, Tensor]:
+        return {"errors": self.errors.clone()}
+
+    def load_state_dict(self, state: dict[str, Tensor]) -> None:
+        if state["errors"].shape != self.errors.shape:
+            raise ValueError(f"the checkpoint's sampler holds {len(state['errors'])} rows, the task has {len(self.errors)}")
+        self.errors.copy_(state["errors"])
+
+
 class GridSampler:
-    """Full batch, or `batch_size` random rows of a fixed set of coordinates and targets per step.
+    """Full batch, or `batch_size` rows of a fixed set of coordinates and targets per step.
 
     The batch size is an argument of `sample` (it comes from the fit config), not sampler state.
-
-    Random rows are drawn without replacement from the fit loop's generator, so a run is
-    reproducible from its seed (and resumable from the generator's saved state).
+    Rows are drawn uniformly without replacement, or by `ErrorGuided` after `use("error")`;
+    the draws come from the fit loop's generator, so a run is reproducible from its seed (and
+    resumable from the generator's saved state and `state_dict`).
     """
 
     def __init__(self, coords: Tensor, target: Tensor) -> None:
         self.coords, self.target = coords, target
+        self.guide: ErrorGuided | None = None
 
     def to(self, device: torch.device) -> GridSampler:
         self.coords, self.target = self.coords.to(device), self.target.to(device)
         return self
 
-    def sample(self, generator: torch.Generator, *, batch_size: int = 0) -> tuple[Tensor, Tensor]:
-        """All rows when batch_size is 0 or covers them all, else batch_size rows drawn without replacement."""
-        if not 0 < batch_size < len(self.coords):
+    def use(self, sampler: str, *, refresh_every: int = 10) -> None:
+        """Pick the rows 'uniform'ly or by recorded 'error' from now on (the fit loop calls this at its start)."""
+        if sampler not in SAMPLERS:
+            raise ConfigError(f"sampler '{sampler}' is not valid; choose one of: {', '.join(SAMPLERS)}")
+        self.guide = ErrorGuided(len(self.coords), refresh_every) if sampler == "error" else None
+
+    def sample(self, generator: torch.Generator, *, batch_size: int = 0, step: int = 1) -> tuple[Tensor, Tensor]:
+        """All rows when batch_size is 0 or covers them all, else batch_size rows (uniform, or by error)."""
+        if self.guide is not None:
+            index = self.guide.choose(step, batch_size, generator)
+        elif 0 < batch_size < len(self.coords):
+            index = torch.randperm(len(self.coords), generator=generator)[:batch_size]
+        else:
+            index = None
+        if index is None:
             return self.coords, self.target
-        index = torch.randperm(len(self.coords), generator=generator)[:batch_size].to(self.coords.device)
+        index = index.to(self.coords.device)
         return self.coords[index], self.target[index]
+
+    def observe(self, row_errors: Tensor) -> None:
+        """The per-row squared error of the last batch; recorded by an error-guided sampler, else ignored."""
+        if self.guide is not None:
+            self.guide.observe(row_errors)
+
+    def state_dict(self) -> dict[str, Tensor]:
+        return self.guide.state_dict() if self.guide is not None else {}
+
+    def load_state_dict(self, state: dict[str, Tensor]) -> None:
+        if self.guide is not None and state:
+            self.guide.load_state_dict(state)

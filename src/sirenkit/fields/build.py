@@ -43,11 +43,12 @@ def build_field(config: FieldConfig | None = None, *, task: object | None = None
         if config.activation == "sine" and config.encoding == "identity":
             return Siren(config.in_features, config.hidden_features, config.hidden_layers, config.out_features,
                          first_omega_0=config.first_omega_0, hidden_omega_0=config.hidden_omega_0,
-                         outermost_linear=config.outermost_linear)
+                         outermost_linear=config.outermost_linear, weight_scale=config.weight_scale)
         return MLP(config.in_features, config.hidden_features, config.hidden_layers, config.out_features,
                    activation=config.activation, first_omega_0=config.first_omega_0, hidden_omega_0=config.hidden_omega_0,
                    scale=config.scale, encoding=config.encoding, encoding_frequencies=config.encoding_frequencies,
-                   encoding_features=config.encoding_features, fourier_scale=config.fourier_scale)
+                   encoding_features=config.encoding_features, fourier_scale=config.fourier_scale,
+                   weight_scale=config.weight_scale)
 
     if seed is None:
         return make()

@@ -6,7 +6,7 @@ from torch import Tensor, nn
 
 from sirenkit.activations import make_activation
 from sirenkit.config import FieldConfig
-from sirenkit.fields.base import check_coords, linear_layers
+from sirenkit.fields.base import check_coords, linear_layers, scale_weights_
 from sirenkit.fields.encodings import make_encoding
 
 
@@ -25,7 +25,7 @@ class MLP(nn.Module):
         activation: a name in `sirenkit.activations.ACTIVATIONS`.
         first_omega_0, hidden_omega_0: used by periodic activations only (sine, finer, wire).
         scale: width of the gauss and wire activations.
-        encoding, encoding_frequencies, encoding_features, fourier_scale: as in `FieldConfig`.
+        encoding, encoding_frequencies, encoding_features, fourier_scale, weight_scale: as in `FieldConfig`.
     """
 
     def __init__(
@@ -43,11 +43,12 @@ class MLP(nn.Module):
         encoding_frequencies: int = 0,
         encoding_features: int = 0,
         fourier_scale: float = 10.0,
+        weight_scale: float = 1.0,
     ) -> None:
         super().__init__()
         self.config = FieldConfig(activation, hidden_features, hidden_layers, first_omega_0, hidden_omega_0, in_features, out_features,
                                   scale=scale, encoding=encoding, encoding_frequencies=encoding_frequencies,
-                                  encoding_features=encoding_features, fourier_scale=fourier_scale)
+                                  encoding_features=encoding_features, fourier_scale=fourier_scale, weight_scale=weight_scale)
         self.in_features, self.out_features = in_features, out_features
         self.encoding = make_encoding(self.config)
         self.layers = linear_layers(self.encoding.out_features, hidden_features, hidden_layers, out_features)
@@ -55,6 +56,7 @@ class MLP(nn.Module):
         self.activations = nn.ModuleList(make_activation(activation, omega_0=w, scale=scale) for w in omegas[:-1])
         for i, layer in enumerate(self.layers):
             make_activation(activation, omega_0=omegas[i], scale=scale).init_linear_(layer, is_first=i == 0)
+        scale_weights_(self.layers, weight_scale)
 
     def forward(self, coords: Tensor) -> Tensor:
         check_coords(coords, self.in_features)

@@ -7,7 +7,7 @@ from torch import Tensor, nn
 
 from sirenkit.activations.sine import Sine
 from sirenkit.config import FieldConfig
-from sirenkit.fields.base import check_coords, linear_layers
+from sirenkit.fields.base import check_coords, linear_layers, scale_weights_
 from sirenkit.fields.fused import SirenFunction, SirenGradientFunction, Workspace
 from sirenkit.ops import Jet, double_backprop_jet
 
@@ -37,6 +37,8 @@ class Siren(nn.Module):
         first_omega_0: frequency scale of the first layer; sets the finest detail it can fit.
         hidden_omega_0: frequency scale of the later layers.
         outermost_linear: end with a plain linear layer (True) or one more sine layer.
+        weight_scale: multiply every weight but the last layer's by this after the init
+            (`FieldConfig.weight_scale`: fewer steps, more noise between the samples).
 
     Example:
         >>> field = Siren(2, 256, 3, 1)
@@ -54,16 +56,18 @@ class Siren(nn.Module):
         first_omega_0: float = 30.0,
         hidden_omega_0: float = 30.0,
         outermost_linear: bool = True,
+        weight_scale: float = 1.0,
     ) -> None:
         super().__init__()
         self.config = FieldConfig("sine", hidden_features, hidden_layers, first_omega_0, hidden_omega_0, in_features, out_features,
-                                  outermost_linear)
+                                  outermost_linear, weight_scale=weight_scale)
         self.in_features, self.out_features = in_features, out_features
         self.outermost_linear = outermost_linear
         self.layers = linear_layers(in_features, hidden_features, hidden_layers, out_features)
         self.omegas = [float(first_omega_0)] + [float(hidden_omega_0)] * (len(self.layers) - 1)
         for i, layer in enumerate(self.layers):
             Sine(self.omegas[i]).init_linear_(layer, is_first=i == 0)
+        scale_weights_(self.layers, weight_scale)
         self._workspace = Workspace()
         # 'bf16': training steps run the hidden layers in bfloat16 (fit's precision option sets it);
         # evaluation, rendering and input derivatives always use the parameters' dtype.

@@ -19,16 +19,23 @@ class ValueFit:
 
     _sampler: GridSampler
 
+    @property
+    def sampler(self) -> GridSampler:
+        """The `sampler` capability: the grid sampler, which the fit loop switches to error-guided sampling."""
+        return self._sampler
+
     def to(self, device: torch.device) -> ValueFit:
         self._sampler.to(device)
         return self
 
     def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
-        coords, values = self._sampler.sample(generator, batch_size=batch_size)
+        coords, values = self._sampler.sample(generator, batch_size=batch_size, step=step)
         return Batch(coords, {"values": values})
 
     def losses(self, field: nn.Module, batch: Batch) -> dict[str, Tensor]:
-        return {"mse": torch.mean((field(batch.coords) - batch.targets["values"]) ** 2)}
+        error = (field(batch.coords) - batch.targets["values"]) ** 2
+        self._sampler.observe(error.mean(-1))
+        return {"mse": error.mean()}
 
 
 __all__ = ["Batch", "Task", "ValueFit"]

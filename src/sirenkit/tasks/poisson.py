@@ -137,9 +137,14 @@ class PoissonTask:
         self._sampler.to(device)
         return self
 
+    @property
+    def sampler(self) -> GridSampler:
+        """The `sampler` capability: the pixel sampler, which the fit loop can switch to error-guided sampling."""
+        return self._sampler
+
     def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
-        """`batch_size` random pixels (0: every pixel) with the supervised derivative."""
-        coords, target = self._sampler.sample(generator, batch_size=batch_size)
+        """`batch_size` pixels (0: every pixel) with the supervised derivative."""
+        coords, target = self._sampler.sample(generator, batch_size=batch_size, step=step)
         return Batch(coords, {self.config.supervise: target})
 
     def losses(self, field: nn.Module, batch: Batch) -> dict[str, Tensor]:
@@ -148,6 +153,7 @@ class PoissonTask:
         jet = ops.jet(field, batch.coords, laplacian=kind == "laplacian")
         fitted = jet.gradient if kind == "gradient" else jet.laplacian
         error = (fitted.reshape(len(batch.coords), -1) - batch.targets[kind]) ** 2
+        self._sampler.observe(error.mean(-1))
         return {kind: error.mean()}
 
     def reconstruct(self, field: nn.Module) -> dict[str, np.ndarray]:

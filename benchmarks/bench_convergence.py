@@ -1,0 +1,188 @@
+"""Time to quality for every convergence lever of the fit loop, against the official recipe, in one process.
+
+Image protocol (the held-out check of docs/convergence.md): the 512^2 cameraman, trained on the
+pixels (2i, 2j) only, a 256^2 grid, so "psnr_train" is a 256^2 cameraman fit and "psnr_heldout"
+scores the three quarters of the pixels between the samples. The paper's 3x256 SIREN. For each
+lever: steps and seconds until the training pixels reach 36.4 and 40 dB, the held-out PSNR, and
+at the end the PSNR of the fit's gradient and Laplacian on the 512^2 grid against central finite
+differences of the full image (what SIREN exists for: derivatives between the samples).
+
+The official recipe (explore_siren.ipynb: Adam 1e-4, constant lr, full batch) is re-implemented in
+`_official.py` and runs first, before sirenkit tunes the CPU allocator, as a user of that code gets it.
+
+    python benchmarks/bench_convergence.py [--levers NAME,...] [--seconds 150] [--out benchmarks/results/convergence.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import sirenkit as sk
+from sirenkit.callbacks import Callback
+from sirenkit.differences import image_gradient, image_laplacian
+from sirenkit.plots import figure, save_figure
+from sirenkit.render import evaluate_derivatives
+from sirenkit.tasks.image import ImageConfig, ImageTask
+from sirenkit.tasks.poisson import derivative_psnr
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _official import official_siren, official_step  # noqa: E402
+from _results import Provenance, publish  # noqa: E402
+
+TARGETS = (36.4, 40.0)
+"""Training-pixel PSNR targets of the issue: the paper's 256^2 cameraman figure, and 40 dB."""
+
+QUARTER = 256 * 256 // 4
+LEVERS: dict[str, tuple[str, dict, dict]] = {
+    # name: (what it is, FieldConfig overrides, FitConfig overrides); steps are set so each gets about the same time
+    "adam": ("sirenkit default: Adam 1e-3, cosine to 1 %, full batch", {}, {"steps": 150}),
+    "scale1.5": ("weight scale alpha 1.5", {"weight_scale": 1.5}, {"steps": 150}),
+    "scale2.5": ("weight scale alpha 2.5 (its authors' default)", {"weight_scale": 2.5}, {"steps": 150}),
+    "soap": ("SOAP (heavyball), lr 3e-3", {}, {"steps": 150, "optimizer": "soap", "lr": 3e-3}),
+    "uniform1/4": ("a random quarter of the pixels per step", {}, {"steps": 450, "batch_size": QUARTER}),
+    "error1/4": ("error-guided quarter (3/4 hardest + 1/4 random), full step every 10", {},
+                 {"steps": 450, "batch_size": QUARTER, "sampler": "error"}),
+    "bf16": ("hidden layers in bfloat16", {}, {"steps": 150, "precision": "bf16"}),
+    "polish": ("Adam, then L-BFGS for the last 20 steps", {}, {"steps": 120, "polish_steps": 20}),
+    "soap+error": ("SOAP 3e-3 with the error-guided quarter", {},
+                   {"steps": 450, "optimizer": "soap", "lr": 3e-3, "batch_size": QUARTER, "sampler": "error"}),
+}
+
+
+def ground_truth_derivatives(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Central-difference gradient (H, W, 2) and Laplacian (H, W) of a grey image, in the field's units."""
+    values = image * 2.0 - 1.0
+    return image_gradient(values, kind="central")[:, :, 0], image_laplacian(values)[:, :, 0]
+
+
+def derivative_scores(field: torch.nn.Module, task: ImageTask) -> dict[str, float]:
+    gradient, laplacian = ground_truth_derivatives(task.image)
+    _, grads, laps = evaluate_derivatives(field, task.shape)
+    return {"psnr_gradient": derivative_psnr(grads[:, :, 0].numpy(), gradient),
+            "psnr_laplacian": derivative_psnr(laps[:, :, 0].numpy(), laplacian)}
+
+
+def summarise(history: list[dict], description: str) -> dict:
+    """Steps and seconds to each target on the training pixels, and the held-out PSNR when it was reached."""
+    out: dict = {"what": description, "history": history}
+    for target in TARGETS:
+        hit = next((h for h in history if h["psnr_train"] >= target), None)
+        key = f"{target:g}"
+        out[f"steps_to_{key}"] = hit["step"] if hit else None
+        out[f"seconds_to_{key}"] = round(hit["train_seconds"], 2) if hit else None
+        out[f"heldout_at_{key}"] = round(hit["psnr_heldout"], 2) if hit else None
+    last = history[-1]
+    out |= {"steps": last["step"], "train_seconds": round(last["train_seconds"], 2), "psnr_train": round(last["psnr_train"], 2),
+            "psnr_heldout": round(last["psnr_heldout"], 2), "best_heldout": round(max(h["psnr_heldout"] for h in history), 2)}
+    return out
+
+
+def run_official(task: ImageTask, seconds: float, eval_every: int) -> tuple[dict, torch.nn.Module]:
+    torch.manual_seed(0)
+    model = official_siren()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+    history, elapsed, step = [], 0.0, 0
+    while elapsed < seconds:
+        start = time.perf_counter()
+        official_step(model, optimizer, task.coords, task.values)
+        elapsed += time.perf_counter() - start
+        step += 1
+        if step % eval_every == 0:
+            history.append({"step": step, "train_seconds": elapsed, **_scores(task, model)})
+            print(f"official step {step}: {history[-1]['psnr_train']:.2f} dB train, {history[-1]['psnr_heldout']:.2f} held-out, "
+                  f"{elapsed:.0f} s", file=sys.stderr, flush=True)
+    return summarise(history, "official recipe: Adam 1e-4 constant, full batch (explore_siren.ipynb)"), model
+
+
+def _scores(task: ImageTask, field: torch.nn.Module) -> dict[str, float]:
+    metrics = task.evaluate(field)
+    return {"psnr_train": metrics["psnr_train"], "psnr_heldout": metrics["psnr_heldout"]}
+
+
+class _History(Callback):
+    def __init__(self) -> None:
+        self.history: list[dict] = []
+
+    def on_eval(self, state) -> None:
+        m = state.metrics
+        self.history.append({"step": state.step, "train_seconds": state.train_seconds,
+                             "psnr_train": m["psnr_train"], "psnr_heldout": m["psnr_heldout"]})
+        print(f"  step {state.step}: {m['psnr_train']:.2f} dB train, {m['psnr_heldout']:.2f} held-out, {state.train_seconds:.0f} s",
+              file=sys.stderr, flush=True)
+
+
+def run_lever(task: ImageTask, name: str, seconds: float, eval_every: int) -> tuple[dict, torch.nn.Module]:
+    description, field_overrides, fit_overrides = LEVERS[name]
+    field = sk.build_field(task=task, seed=0, **field_overrides)
+    record = _History()
+    every = eval_every * (3 if fit_overrides.get("batch_size") else 1)
+    sk.fit(field, task, callbacks=[record], eval_every=every, max_seconds=seconds, tune_allocator=True, **fit_overrides)
+    return summarise(record.history, description) | {"field": field_overrides, "fit": fit_overrides}, field
+
+
+def plot(path: Path, results: dict[str, dict]) -> Path:
+    fig, axes = figure(1, 2, figsize=(12, 4.4))
+    axes = axes[0]
+    for i, (name, r) in enumerate(results.items()):
+        seconds = [h["train_seconds"] for h in r["history"]]
+        axes[0].plot(seconds, [h["psnr_train"] for h in r["history"]], color=f"C{i % 10}", label=name)
+        axes[1].plot(seconds, [h["psnr_heldout"] for h in r["history"]], color=f"C{i % 10}", label=name)
+    for ax, title in zip(axes, ("training pixels (2i, 2j)", "held-out pixels (the other 3/4)")):
+        ax.set_xlabel("training seconds (2-core CPU)")
+        ax.set_ylabel("PSNR (dB)")
+        ax.set_title(f"cameraman 512^2, {title}")
+        ax.grid(alpha=0.3)
+    for target in TARGETS:
+        axes[0].axhline(target, color="grey", linewidth=0.8, linestyle=":")
+    axes[0].legend(fontsize=8)
+    return save_figure(fig, path, dpi=90)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--levers", default=",".join(LEVERS), help="comma-separated lever names (the official recipe always runs)")
+    parser.add_argument("--seconds", type=float, default=150.0, help="training-time cap of each lever")
+    parser.add_argument("--official-seconds", type=float, default=300.0, help="training-time cap of the official recipe")
+    parser.add_argument("--eval-every", type=int, default=10)
+    parser.add_argument("--size", type=int, default=512, help="image side; the training grid is half of it")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/convergence.json"))
+    parser.add_argument("--plot", type=Path, default=Path("docs/images/convergence_image.png"))
+    args = parser.parse_args()
+    names = [n for n in args.levers.split(",") if n]
+    unknown = [n for n in names if n not in LEVERS]
+    if unknown:
+        parser.error(f"unknown lever {unknown[0]}; known: {', '.join(LEVERS)}")
+    torch.set_num_threads(torch.get_num_threads())
+    provenance = Provenance("convergence")
+    task = ImageTask.from_config(ImageConfig(source="camera", size=args.size, train_every=2))
+    results, fields = {}, {}
+    results["official"], fields["official"] = run_official(task, args.official_seconds, args.eval_every)
+    for name in names:
+        print(f"{name}: {LEVERS[name][0]}", file=sys.stderr, flush=True)
+        results[name], fields[name] = run_lever(task, name, args.seconds, args.eval_every)
+    for name, field in fields.items():
+        results[name] |= {k: round(v, 2) for k, v in derivative_scores(field, task).items()}
+    base = results["official"]
+    for name, r in results.items():
+        for target in TARGETS:
+            key = f"{target:g}"
+            mine, theirs = r[f"seconds_to_{key}"], base[f"seconds_to_{key}"]
+            r[f"speedup_to_{key}"] = round(theirs / mine, 1) if mine and theirs else None
+            r[f"speedup_to_{key}_at_least"] = round(args.official_seconds / mine, 1) if mine and not theirs else None
+    report = {"protocol": {"image": "skimage camera", "size": args.size, "train_every": 2, "targets_db": list(TARGETS),
+                           "field": "3x256 SIREN, omega_0 30", "seconds_cap": args.seconds, "official_seconds_cap": args.official_seconds},
+              "levers": results}
+    publish(args.out, report, provenance)
+    plot(args.plot, results)
+    print(f"wrote {args.out} and {args.plot}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
