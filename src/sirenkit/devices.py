@@ -48,3 +48,17 @@ def tune_cpu_allocator() -> bool:
     _allocator_tuned = ok
     log.debug("glibc allocator thresholds raised: %s", ok)
     return ok
+
+
+def cpu_lacks_bf16() -> bool:
+    """True on a Linux x86 CPU without bfloat16 matrix units (avx512_bf16 or AMX), where torch emulates bf16.
+
+    There a bf16 training step is an order of magnitude slower than fp32 (docs/convergence.md);
+    False where it has them, or where /proc/cpuinfo does not say (other systems, ARM).
+    """
+    try:
+        with open("/proc/cpuinfo") as info:
+            flags = next((line for line in info if line.startswith("flags")), "")
+    except OSError:
+        return False
+    return bool(flags) and " avx2" in flags and not any(f in flags for f in (" avx512_bf16", " amx_bf16"))

@@ -28,7 +28,7 @@ from torch.nn.parallel import DistributedDataParallel
 from sirenkit import runs
 from sirenkit.callbacks import Callback, Checkpointer, FitState, MetricsLog
 from sirenkit.config import FieldConfig, FitConfig, RunConfig, from_dict
-from sirenkit.devices import resolve_device, tune_cpu_allocator
+from sirenkit.devices import cpu_lacks_bf16, resolve_device, tune_cpu_allocator
 from sirenkit.errors import ConfigError, DivergenceError
 from sirenkit.io.checkpoint import CHECKPOINT_FILE, load_checkpoint
 from sirenkit.io.run_dir import write_json
@@ -141,6 +141,9 @@ def _fit(field: nn.Module, task: Task, config: FitConfig, device: torch.device, 
             raise ConfigError(f"precision='{config.precision}' needs a Siren (its fused training path); "
                               f"{type(field).__name__} trains in fp32 only. Use --precision fp32.")
         field.precision = config.precision
+        if device.type == "cpu" and cpu_lacks_bf16():
+            log.warning("--precision bf16: this CPU has no bfloat16 matrix units (avx512_bf16 or AMX), so torch emulates bf16 "
+                        "and a step is many times slower than fp32; use --precision fp32 here.")
     weights = _loss_weights(task)
     generator = torch.Generator().manual_seed(config.seed)
     sampler = _sampler(task, config, world)
