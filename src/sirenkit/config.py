@@ -81,11 +81,12 @@ class FitConfig:
     lr: float = 1e-3
     """Learning rate at the start of the schedule (official notebook: Adam at 1e-4, 10x slower to converge)."""
     optimizer: str = "adam"
-    """adam (the paper's), or soap (Shampoo-preconditioned Adam, from the heavyball library): fewer steps, a little
-    more time and memory per step."""
+    """adam (the paper's), or soap (Shampoo-preconditioned Adam, from the heavyball library; try --lr 3e-3): fewer steps to
+    a low training loss for a little more time and memory per step, but on images it fits noise between the samples
+    (docs/convergence.md)."""
     polish_steps: int = 0
     """The last this many of --steps run L-BFGS on the full batch with a line search (no lr), after --optimizer; each
-    costs a few plain steps. The standard finish of a PINN fit; 0 turns it off."""
+    costs a few plain steps. The standard finish of a PINN fit; on an image fit it gained nothing. 0 turns it off."""
     lr_schedule: str = "cosine"
     """How the learning rate changes over the steps: constant, cosine or exponential."""
     lr_final: float = 0.01

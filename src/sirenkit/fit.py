@@ -201,7 +201,7 @@ def _fit(field: nn.Module, task: Task, config: FitConfig, device: torch.device, 
                     cb.on_verified(state)
                 state.between_steps = False
                 if polishing:
-                    polish_step(optimizer, total, lambda: _weighted_total(losses(model, batch), weights, task.name))
+                    polish_step(optimizer, total, lambda b=batch: _weighted_total(losses(model, b), weights, task.name))
                 else:
                     optimizer.step()
                 state.train_seconds += time.perf_counter() - start

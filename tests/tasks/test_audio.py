@@ -58,6 +58,12 @@ def test_cli_reconstruction_keeps_rate_length_channels_and_scale(tmp_path, capsy
     assert main(["render", str(out), "--sample-rate", "44100", "--out", str(tmp_path / "up.wav")]) == 0
     info = soundfile.info(tmp_path / "up.wav")
     assert (info.samplerate, info.frames, info.channels) == (44100, 2206, 2)
+    capsys.readouterr()
+    for flag, value in (("--sample-rate", "0"), ("--duration-s", "0"), ("--duration-s", "nan")):  # a given 0 is not "the clip's"
+        assert main(["render", str(out), flag, value, "--out", str(tmp_path / "bad.wav")]) == 2
+        err = capsys.readouterr().err
+        assert flag in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "bad.wav").exists()
 
 
 def test_errors(tmp_path, capsys):

@@ -78,6 +78,12 @@ def test_cli_export_render_and_coords(tmp_path, capsys):
     assert iio.imread(out / "frames.png").shape == (32, 24 * 4, 3)
     assert main(["render", str(out), "--frames", "9", "--size", "8", "12", "--out", str(tmp_path / "slow.mp4")]) == 0
     assert [f.shape for f in iter_video(tmp_path / "slow.mp4")] == [(8, 12, 3)] * 9
+    capsys.readouterr()
+    for flag, value in (("--frames", "0"), ("--fps", "0"), ("--fps", "nan")):  # a given 0 is not "the clip's"
+        assert main(["render", str(out), flag, value, "--out", str(tmp_path / "bad.mp4")]) == 2
+        err = capsys.readouterr().err
+        assert flag in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "bad.mp4").exists()
     task = VideoTask(np.zeros((3, 2, 5, 1), np.uint8))
     corners = task.coords_of(torch.tensor([0, 4, 5, 29]))
     torch.testing.assert_close(corners, torch.tensor([[-1.0, -1, -1], [-1, -1, 1], [-1, 1, -1], [1, 1, 1]]))

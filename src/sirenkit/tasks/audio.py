@@ -11,6 +11,7 @@ The official Colab uses first_omega_0 = 3000 on [-1, 1] directly, as here.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -135,13 +136,18 @@ class AudioTask(ValueFit):
         Both default to the clip's, read from `AUDIO_FILE` in `run`; twice the rate over the same
         duration upsamples, a longer duration at the same rate slows the clip down.
         """
+        if sample_rate is not None and not sample_rate >= 1:  # a given 0 is a mistake, not "the clip's"
+            raise ConfigError(f"--sample-rate {sample_rate} must be >= 1 Hz, e.g. 44100 (leave it out for the clip's rate).")
+        if duration_s is not None and not (math.isfinite(duration_s) and duration_s > 0):
+            raise ConfigError(f"--duration-s {duration_s} must be a finite number of seconds > 0 (leave it out for the clip's).")
         meta = run_metadata(run, AUDIO_FILE)
-        rate = sample_rate or meta.get("sample_rate")
-        if not rate or rate < 1:
+        rate = sample_rate if sample_rate is not None else meta.get("sample_rate")
+        if not isinstance(rate, (int, float)) or not rate >= 1:
             raise ConfigError(f"{run} has no {AUDIO_FILE} with the clip's sample rate; pass --sample-rate HZ (>= 1), e.g. 44100.")
         duration = duration_s if duration_s is not None else meta.get("duration_s")
-        if not duration or duration <= 0:
+        if not isinstance(duration, (int, float)) or not (math.isfinite(duration) and duration > 0):
             raise ConfigError(f"{run} has no {AUDIO_FILE} with the clip's duration; pass --duration-s SECONDS (> 0).")
+        rate = int(rate)
         out = check_render_out(out, AUDIO_SUFFIXES, "an audio")
         num_samples = max(2, round(duration * rate))
         samples = render_audio(field, num_samples, chunk_size=check_chunk_size(chunk_size)) * float(meta.get("scale", 1.0))

@@ -8,6 +8,7 @@ graph, so their memory is one frame plus one chunk whatever the number of frames
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,16 +165,20 @@ class VideoTask:
         Each defaults to the clip's, read from `VIDEO_FILE` in `run`; more frames than the clip had
         over the same span is slow motion, and any size works.
         """
+        if frames is not None and frames < 1:  # a given 0 is a mistake, not "the clip's"
+            raise ConfigError(f"--frames {frames} must be >= 1, e.g. --frames 100 (leave it out for the clip's count).")
+        if fps is not None and not (math.isfinite(fps) and fps > 0):
+            raise ConfigError(f"--fps {fps} must be a finite number > 0, e.g. --fps 25 (leave it out for the clip's rate).")
         meta = run_metadata(run, VIDEO_FILE)
         size = tuple(size) if size else (meta.get("height"), meta.get("width"))
-        frames = frames or meta.get("frames")
-        fps = fps or meta.get("fps", 25.0)
-        if not all(size) or min(size) < 1:
+        frames = frames if frames is not None else meta.get("frames")
+        fps = fps if fps is not None else meta.get("fps", 25.0)
+        if not all(isinstance(n, int) and n >= 1 for n in size):
             raise ConfigError(f"--size {size}: pass --size H W with both >= 1 (the run has no {VIDEO_FILE} to take the size from).")
-        if not frames or frames < 1:
+        if not isinstance(frames, int) or frames < 1:
             raise ConfigError(f"--frames {frames}: pass the number of frames to render (>= 1), e.g. --frames 100.")
-        if fps <= 0:
-            raise ConfigError(f"--fps {fps} must be > 0, e.g. --fps 25.")
+        if not isinstance(fps, (int, float)) or not (math.isfinite(fps) and fps > 0):
+            raise ConfigError(f"{run}/{VIDEO_FILE} has fps {fps!r}; pass --fps FPS (> 0), e.g. --fps 25.")
         out = check_render_out(out, VIDEO_SUFFIXES, "a video")
         rendered = (np.rint(frame * 255.0).astype(np.uint8) for frame in
                     render_video_frames(field, frames, size, chunk_size=check_chunk_size(chunk_size)))
