@@ -49,12 +49,18 @@ def result(name: str) -> dict[str, Any]:
 
 
 def lookup(name: str, path: str) -> Any:
+    """The value at `path` ('a/b/0/c'); a key that itself holds a '/' (a lever named 'uniform1/4') matches too."""
     value: Any = result(name)
-    for key in path.split("/"):
+    parts = path.split("/")
+    while parts:
         if isinstance(value, list):
-            value = value[int(key)]
-        elif isinstance(value, dict) and key in value:
-            value = value[key]
+            value, parts = value[int(parts[0])], parts[1:]
+            continue
+        for n in range(len(parts), 0, -1):  # the longest run of parts that is a key
+            key = "/".join(parts[:n])
+            if isinstance(value, dict) and key in value:
+                value, parts = value[key], parts[n:]
+                break
         else:
             raise ReportError(f"benchmarks/results/{name} has no key '{path}'")
     return value

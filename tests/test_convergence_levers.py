@@ -103,8 +103,8 @@ def test_error_sampler_trains_more_on_the_detailed_half():
 
     class Count(Callback):
         def on_step(self, state) -> None:
-            if state.task.sampler.guide.index is not None:
-                seen[state.task.sampler.guide.index] += 1
+            if state.task.grid_sampler.guide.index is not None:
+                seen[state.task.grid_sampler.guide.index] += 1
 
     sk.fit(_field(), task, steps=40, batch_size=128, sampler="error", sampler_refresh_every=10, callbacks=[Count()])
     right = task.coords[:, 1] > 0

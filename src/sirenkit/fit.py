@@ -260,7 +260,7 @@ def _resolve_config(config: FitConfig | None, overrides: dict[str, object], task
 
 def _sampler(task: Task, config: FitConfig, world: int) -> GridSampler | None:
     """The task's grid sampler, switched to `config.sampler`; ConfigError where the task or the run cannot use it."""
-    sampler = capability(task, "sampler")
+    sampler = capability(task, "grid_sampler")
     if config.sampler != "uniform" and sampler is None:
         raise ConfigError(f"--sampler {config.sampler}: the {task.name} task draws its own points, it has no grid whose "
                           "rows' errors it records (image, audio and poisson do); use --sampler uniform.")

@@ -54,10 +54,10 @@ class Task(Protocol):
     def export(self, field: nn.Module, out_dir: Path) -> list[Path]: ...
 
 
-CAPABILITIES = ("shard", "render", "shape", "sampler")
+CAPABILITIES = ("shard", "render", "shape", "grid_sampler")
 """Optional members: ``shard(rank, world) -> Task`` (this rank's part, for DDP), ``render(field, run, **options)
 -> list[Path]`` (what `sirenkit render` writes), ``shape`` (the sampling grid, e.g. an image's (H, W)),
-``sampler`` (the task's `samplers.GridSampler`, whose losses report each row's error: error-guided sampling)."""
+``grid_sampler`` (the task's `samplers.GridSampler`, whose losses report each row's error: error-guided sampling)."""
 
 
 def capability(task: object, name: str) -> Any | None:

@@ -20,8 +20,8 @@ class ValueFit:
     _sampler: GridSampler
 
     @property
-    def sampler(self) -> GridSampler:
-        """The `sampler` capability: the grid sampler, which the fit loop switches to error-guided sampling."""
+    def grid_sampler(self) -> GridSampler:
+        """The `grid_sampler` capability: the grid sampler, which the fit loop switches to error-guided sampling."""
         return self._sampler
 
     def to(self, device: torch.device) -> ValueFit:

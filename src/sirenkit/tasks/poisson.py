@@ -138,8 +138,8 @@ class PoissonTask:
         return self
 
     @property
-    def sampler(self) -> GridSampler:
-        """The `sampler` capability: the pixel sampler, which the fit loop can switch to error-guided sampling."""
+    def grid_sampler(self) -> GridSampler:
+        """The `grid_sampler` capability: the pixel sampler, which the fit loop can switch to error-guided sampling."""
         return self._sampler
 
     def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
