@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import numpy as np
 import pytest
 import torch
 
@@ -107,6 +108,14 @@ def test_stops_at_target_psnr_and_max_seconds(small_task, device):
     assert result.stopped_by == "target_psnr" and result.steps < 500 and result.metrics["psnr"] >= 25.0
     result = sk.fit(_field(), small_task, steps=100000, max_seconds=0.2, device=device.type)
     assert result.stopped_by == "max_seconds" and result.steps < 100000
+
+
+def test_target_psnr_is_refused_where_the_task_reports_no_psnr(tmp_path):
+    t = np.arange(400) / 8000
+    task = sk.tasks.AudioTask(np.sin(2 * np.pi * 440 * t)[:, None], sample_rate=8000)
+    with pytest.raises(sk.ConfigError, match="audio task reports no PSNR .*mse"):
+        sk.fit(sk.build_field(task=task, seed=0, hidden_features=16), task, steps=5, target_psnr=30.0, out=tmp_path / "run")
+    assert not (tmp_path / "run" / "config.json").exists()  # refused before anything was written
 
 
 def test_values_lr_schedules():

@@ -156,6 +156,8 @@ def _fit(field: nn.Module, task: Task, config: FitConfig, device: torch.device, 
     if checkpoint is not None:
         state.restore(checkpoint, out / CHECKPOINT_FILE)
         log.info("resuming %s from step %d", out, state.step)
+    if config.target_psnr and not resume:
+        _check_reports_psnr(task, field)
     all_callbacks: list[Callback] = list(callbacks) if rank == 0 else []
     run_config = RunConfig(task=task.name, task_config=state.run["task_config"], fit=config,
                            field=from_dict(FieldConfig, state.run["field"]) if state.run["field"] is not None else None)
@@ -270,6 +272,15 @@ def _sampler(task: Task, config: FitConfig, world: int) -> GridSampler | None:
     if sampler is not None:
         sampler.use(config.sampler, refresh_every=config.sampler_refresh_every)
     return sampler
+
+
+def _check_reports_psnr(task: Task, field: nn.Module) -> None:
+    """--target-psnr on a task whose metrics hold no 'psnr' would never stop the run: refuse it before step 1."""
+    metrics = task.evaluate(field)
+    field.train()
+    if "psnr" not in metrics:
+        raise ConfigError(f"--target-psnr: the {task.name} task reports no PSNR (its metrics: {', '.join(metrics) or 'none'}), "
+                          "so it could never stop the run; stop it with --steps or --max-seconds instead.")
 
 
 def _loss_weights(task: Task) -> dict[str, float]:
