@@ -10,7 +10,11 @@ differences of the full image (what SIREN exists for: derivatives between the sa
 The official recipe (explore_siren.ipynb: Adam 1e-4, constant lr, full batch) is re-implemented in
 `_official.py` and runs first, before sirenkit tunes the CPU allocator, as a user of that code gets it.
 
-    python benchmarks/bench_convergence.py [--levers NAME,...] [--seconds 150] [--out benchmarks/results/convergence.json]
+    python benchmarks/bench_convergence.py [--levers NAME,...] [--seconds 170] [--out benchmarks/results/convergence.json]
+
+Audio (``--task audio --clip bach``): the same levers on the paper's clip, with the audio presets
+(omega_0 3000) and 16384 random samples per step as in bench_audio.py; the quality is the MSE over
+every sample of the normalised clip, and the time is to the paper's MSE and to ten times it.
 """
 
 from __future__ import annotations
@@ -57,6 +61,53 @@ LEVERS: dict[str, tuple[str, dict, dict]] = {
     "soap+uniform1/4": ("SOAP 3e-3 with a random quarter per step", {},
                         {"steps": 450, "optimizer": "soap", "lr": 3e-3, "batch_size": QUARTER}),
 }
+
+
+AUDIO_BATCH = 16384
+AUDIO_LEVERS: dict[str, tuple[str, dict, dict]] = {
+    "adam": ("Adam 3e-4 (bench_audio.py's), cosine, 16384 random samples per step", {}, {"lr": 3e-4}),
+    "scale1.5": ("weight scale alpha 1.5, Adam 3e-4", {"weight_scale": 1.5}, {"lr": 3e-4}),
+    "soap": ("SOAP (heavyball), lr 1e-3", {}, {"optimizer": "soap", "lr": 1e-3}),
+    "error": ("error-guided 16384 samples (full clip every 50 steps), Adam 3e-4", {},
+              {"lr": 3e-4, "sampler": "error", "sampler_refresh_every": 50}),
+}
+AUDIO_PAPER_MSE = {"bach": 1.101e-5, "counting": 3.816e-4}
+
+
+class _AudioHistory(Callback):
+    def __init__(self) -> None:
+        self.history: list[dict] = []
+
+    def on_eval(self, state) -> None:
+        self.history.append({"step": state.step, "train_seconds": state.train_seconds, "mse": state.metrics["mse"]})
+        print(f"  step {state.step}: mse {state.metrics['mse']:.3g}, {state.train_seconds:.0f} s", file=sys.stderr, flush=True)
+
+
+def run_audio(clip: str, names: list[str], seconds: float, steps: int) -> dict:
+    """Each audio lever for `steps` steps or `seconds` of training; MSE over the whole clip every 100 steps."""
+    import os
+
+    from sirenkit.tasks import AudioTask
+
+    data = Path(os.environ.get("SIRENKIT_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
+    task = AudioTask.from_file(data / "audio" / f"gt_{clip}.wav")
+    paper = AUDIO_PAPER_MSE[clip]
+    results = {}
+    for name in names:
+        description, field_overrides, fit_overrides = AUDIO_LEVERS[name]
+        print(f"{name}: {description}", file=sys.stderr, flush=True)
+        field = sk.build_field(task=task, seed=0, **field_overrides)
+        record = _AudioHistory()
+        sk.fit(field, task, steps=steps, batch_size=AUDIO_BATCH, eval_every=100, max_seconds=seconds, tune_allocator=True,
+               callbacks=[record], **fit_overrides)
+        history = record.history
+        row: dict = {"what": description, "history": history, "field": field_overrides, "fit": fit_overrides,
+                     "mse": history[-1]["mse"], "steps": history[-1]["step"], "train_seconds": round(history[-1]["train_seconds"], 1)}
+        for label, target in (("paper", paper), ("10x_paper", 10 * paper)):
+            hit = next((h for h in history if h["mse"] <= target), None)
+            row[f"seconds_to_{label}"] = round(hit["train_seconds"], 1) if hit else None
+        results[name] = row
+    return {"clip": clip, "samples": len(task.samples), "paper_mse": paper, "batch_size": AUDIO_BATCH, "levers": results}
 
 
 def ground_truth_derivatives(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -174,14 +225,24 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=512, help="image side; the training grid is half of it")
     parser.add_argument("--image", default="camera",
                         help="image file or scikit-image name; a default is checked on images it was not chosen on")
+    parser.add_argument("--task", choices=("image", "audio"), default="image")
+    parser.add_argument("--clip", default="bach", choices=tuple(AUDIO_PAPER_MSE), help="audio clip (--task audio)")
+    parser.add_argument("--steps", type=int, default=600, help="steps of each audio lever (its cosine schedule spans them)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/convergence.json"))
     parser.add_argument("--plot", type=Path, default=Path("docs/images/convergence_image.png"))
     args = parser.parse_args()
     names = [n for n in args.levers.split(",") if n]
-    unknown = [n for n in names if n not in LEVERS]
+    levers = AUDIO_LEVERS if args.task == "audio" else LEVERS
+    if args.task == "audio" and args.levers == ",".join(LEVERS):
+        names = list(AUDIO_LEVERS)
+    unknown = [n for n in names if n not in levers]
     if unknown:
-        parser.error(f"unknown lever {unknown[0]}; known: {', '.join(LEVERS)}")
+        parser.error(f"unknown {args.task} lever {unknown[0]}; known: {', '.join(levers)}")
     provenance = Provenance("convergence")
+    if args.task == "audio":
+        publish(args.out, run_audio(args.clip, names, args.seconds, args.steps), provenance)
+        print(f"wrote {args.out}", file=sys.stderr)
+        return
     task = ImageTask.from_config(ImageConfig(source=args.image, size=args.size, train_every=2))
     results, fields = {}, {}
     results["official"], fields["official"] = run_official(task, args.official_seconds, args.eval_every)

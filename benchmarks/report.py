@@ -169,6 +169,16 @@ def convergence(name: str) -> str:
     return table(header, rows) + notes + "\n\n" + source(name)
 
 
+def convergence_audio(name: str) -> str:
+    r = result(name)
+    cell = lambda v: f"{v:.1f} s" if v is not None else "not reached"  # noqa: E731
+    rows = [[f"`{name}`: {lever['what']}", f"{lever['mse']:.3g}", f"{lever['steps']} / {lever['train_seconds']:.0f}",
+             cell(lever["seconds_to_10x_paper"]), cell(lever["seconds_to_paper"])] for name, lever in r["levers"].items()]
+    header = [f"{r['clip']} ({r['samples']} samples)", "final MSE", "steps / s", f"to {10 * r['paper_mse']:.3g} (10× paper)",
+              f"to the paper's {r['paper_mse']:.3g}"]
+    return table(header, rows) + "\n\n" + source(name)
+
+
 def compare(name: str) -> str:
     r = result(name)
     rows = []
@@ -307,6 +317,8 @@ TABLES: dict[str, Callable[[], str]] = {
     "autoencoder": autoencoder, "convergence": lambda: convergence("convergence.json"),
     "convergence-astronaut": lambda: convergence("convergence_astronaut.json"),
     "convergence-combo": lambda: convergence("convergence_combo.json"),
+    "convergence-audio": lambda: convergence_audio("convergence_audio.json"),
+    "convergence-audio-counting": lambda: convergence_audio("convergence_audio_counting.json"),
 }
 
 
