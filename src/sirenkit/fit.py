@@ -32,7 +32,7 @@ from sirenkit.devices import cpu_lacks_bf16, resolve_device, tune_cpu_allocator
 from sirenkit.errors import ConfigError, DivergenceError
 from sirenkit.io.checkpoint import CHECKPOINT_FILE, load_checkpoint
 from sirenkit.io.run_dir import write_json
-from sirenkit.optimizers import make_optimizer, make_polish, polish_step
+from sirenkit.optimizers import make_optimizer, make_polish, polish_closure
 from sirenkit.protocols import Task, capability, presets
 from sirenkit.samplers import GridSampler
 
@@ -203,7 +203,7 @@ def _fit(field: nn.Module, task: Task, config: FitConfig, device: torch.device, 
                     cb.on_verified(state)
                 state.between_steps = False
                 if polishing:
-                    polish_step(optimizer, total, lambda b=batch: _weighted_total(losses(model, b), weights, task.name))
+                    optimizer.step(polish_closure(optimizer, total, lambda b=batch: _weighted_total(losses(model, b), weights, task.name)))
                 else:
                     optimizer.step()
                 state.train_seconds += time.perf_counter() - start

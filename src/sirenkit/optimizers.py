@@ -49,11 +49,12 @@ def make_polish(params: Iterable[Tensor]) -> torch.optim.LBFGS:
     return torch.optim.LBFGS(list(params), lr=1.0, max_iter=1, history_size=50, line_search_fn="strong_wolfe")
 
 
-def polish_step(optimizer: torch.optim.LBFGS, first: Tensor, evaluate: Callable[[], Tensor]) -> None:
-    """One L-BFGS iteration whose first loss evaluation is the one the loop already made.
+def polish_closure(optimizer: torch.optim.LBFGS, first: Tensor, evaluate: Callable[[], Tensor]) -> Callable[[], Tensor]:
+    """The closure of one L-BFGS iteration whose first loss evaluation is the one the loop already made.
 
     `first` is the loss whose gradients are in the parameters; `evaluate` recomputes the loss
-    and its gradients at the parameters the line search tries.
+    at the parameters the line search tries (the closure then backpropagates it). The fit loop
+    passes the closure to ``optimizer.step``.
     """
     calls = iter(range(1 << 30))
 
@@ -65,4 +66,4 @@ def polish_step(optimizer: torch.optim.LBFGS, first: Tensor, evaluate: Callable[
         loss.backward()
         return loss.detach()
 
-    optimizer.step(closure)
+    return closure
