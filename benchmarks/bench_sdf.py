@@ -14,6 +14,7 @@ Issue target on the mesh: F-score >= 0.99, normal consistency >= 0.97.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import resource
 import shutil
@@ -86,6 +87,7 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=SDFTask.fit_presets["lr"])
     parser.add_argument("--resolution", type=int, default=256)
     parser.add_argument("--first-omega-0", type=float, default=30.0)
+    parser.add_argument("--weight-scales", default="1", help="comma-separated weight scales alpha; the mesh is fitted once per value")
     parser.add_argument("--scan", action="store_true", help="also fit the raw scan bunny_scan000.ply")
     parser.add_argument("--scan-steps", type=int, default=1000)
     parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "bench-sdf")
@@ -100,7 +102,9 @@ def main() -> None:
     field_config = sk.FieldConfig(in_features=3, out_features=1, first_omega_0=args.first_omega_0)
     rows = []
     mesh_config = SDFConfig(source=str(DATA / "meshes" / "bunny.ply"), resolution=args.resolution)
-    rows.append(run("bunny.ply (mesh)", mesh_config, fit, _fresh(args.runs / "bunny"), field_config))
+    for alpha in (float(a) for a in args.weight_scales.split(",")):
+        name, folder = ("bunny.ply (mesh)", "bunny") if alpha == 1.0 else (f"bunny.ply (mesh), weight scale {alpha:g}", f"bunny-{alpha:g}")
+        rows.append(run(name, mesh_config, fit, _fresh(args.runs / folder), dataclasses.replace(field_config, weight_scale=alpha)))
     if args.scan:
         scan_config = SDFConfig(source=str(DATA / "meshes" / "bunny_scan000.ply"), reference=mesh_config.source,
                                 resolution=args.resolution, trim=0.01)
@@ -108,7 +112,8 @@ def main() -> None:
         rows.append(run("bunny_scan000.ply (raw scan, scanned part)", scan_config, scan_fit, _fresh(args.runs / "scan"), field_config))
     if args.docs:
         args.docs.mkdir(parents=True, exist_ok=True)
-        for row, stem in zip(rows, ("sdf_bunny", "sdf_scan")):
+        pictured = [(rows[0], "sdf_bunny")] + [(r, "sdf_scan") for r in rows if r["input"].startswith("bunny_scan")]
+        for row, stem in pictured:
             for picture in ("mesh.png", "sdf_slices.png"):
                 shutil.copy(Path(row["run_folder"]) / picture, args.docs / f"{stem}_{Path(picture).stem}.png")
     table = markdown(rows, args.resolution)

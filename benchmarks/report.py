@@ -231,16 +231,16 @@ def poisson_steps() -> str:
     return table(["step (256², full batch)", "s/step", "/ plain step"], rows) + "\n\n" + source("poisson.json")
 
 
-def sdf() -> str:
+def sdf(names: tuple[str, ...] = ("sdf.json", "sdf_omega15.json")) -> str:
     rows = []
-    for name in ("sdf.json", "sdf_omega15.json"):
+    for name in names:
         r = result(name)
         for row in r["rows"]:
             rows.append([row["input"], r["network"].split("(")[1].rstrip(")"), row["steps"], f(row["train_seconds"], ".0f"),
                          f(row["chamfer_l1"], ".5f"), f(row["normal_consistency"], ".4f"), f(row["f_score"], ".4f"),
                          f"{row['precision']:.4f} / {row['recall']:.4f}"])
     return table(["input", "network", "steps", "train s", "Chamfer-L1", "normal consistency", "F-score@1%",
-                  "precision / recall"], rows) + "\n\n" + source("sdf.json", "sdf_omega15.json")
+                  "precision / recall"], rows) + "\n\n" + source(*names)
 
 
 def physics() -> str:
@@ -317,6 +317,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "autoencoder": autoencoder, "convergence": lambda: convergence("convergence.json"),
     "convergence-astronaut": lambda: convergence("convergence_astronaut.json"),
     "convergence-combo": lambda: convergence("convergence_combo.json"),
+    "convergence-sdf": lambda: sdf(("sdf_300_steps.json",)),
     "convergence-audio": lambda: convergence_audio("convergence_audio.json"),
     "convergence-audio-counting": lambda: convergence_audio("convergence_audio_counting.json"),
 }
