@@ -146,7 +146,10 @@ def _fit(field: nn.Module, task: Task, config: FitConfig, device: torch.device, 
                         "and a step is many times slower than fp32; use --precision fp32 here.")
     weights = _loss_weights(task)
     generator = torch.Generator().manual_seed(config.seed)
-    sampler = _sampler(task, config, world)
+    if config.polish_steps and world > 1:
+        raise ConfigError("--polish-steps: an L-BFGS line search needs the loss of the whole batch, which each of several "
+                          "processes sees only a share of; run the polish in one process, or drop --polish-steps.")
+    sampler = _sampler(task, config)
     polish_start = config.steps - config.polish_steps
     checkpoint = load_checkpoint(out / CHECKPOINT_FILE) if resume else None
     in_polish = checkpoint is not None and int(checkpoint.get("step", 0)) > polish_start
@@ -260,15 +263,12 @@ def _resolve_config(config: FitConfig | None, overrides: dict[str, object], task
     return config
 
 
-def _sampler(task: Task, config: FitConfig, world: int) -> GridSampler | None:
-    """The task's grid sampler, switched to `config.sampler`; ConfigError where the task or the run cannot use it."""
+def _sampler(task: Task, config: FitConfig) -> GridSampler | None:
+    """The task's grid sampler, switched to `config.sampler`; ConfigError where the task cannot use it."""
     sampler = capability(task, "grid_sampler")
     if config.sampler != "uniform" and sampler is None:
         raise ConfigError(f"--sampler {config.sampler}: the {task.name} task draws its own points, it has no grid whose "
                           "rows' errors it records (image, audio and poisson do); use --sampler uniform.")
-    if config.polish_steps and world > 1:
-        raise ConfigError("--polish-steps: an L-BFGS line search needs the loss of the whole batch, which each of several "
-                          "processes sees only a share of; run the polish in one process, or drop --polish-steps.")
     if sampler is not None:
         sampler.use(config.sampler, refresh_every=config.sampler_refresh_every)
     return sampler
