@@ -113,3 +113,22 @@ def test_errors(tmp_path, capsys):
         SDFConfig(extent=1.5)
     assert main(["mesh", str(tmp_path / "nothing")]) == 2
     assert "no such config file" in capsys.readouterr().err
+
+
+class _Positive(torch.nn.Module):
+    """A field that is positive everywhere: no zero level set, so nothing to mesh."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.level = torch.nn.Parameter(torch.tensor(0.5))
+
+    def forward(self, coords):
+        return (coords**2).sum(-1, keepdim=True) + self.level
+
+
+def test_a_run_without_a_surface_still_writes_its_metrics_and_slices(tmp_path):
+    task = SDFTask(sphere_surface(2000, radius=1.0), config=SDFConfig(resolution=16))
+    sk.fit(_Positive(), task, steps=1, lr=1e-9, out=tmp_path / "run")
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["faces"] == 0 and metrics["surface_distance"] > 0
+    assert (tmp_path / "run" / "sdf_slices.png").is_file() and not (tmp_path / "run" / "mesh.ply").exists()

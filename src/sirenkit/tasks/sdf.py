@@ -21,7 +21,7 @@ from torch import Tensor, nn
 
 from sirenkit import ops
 from sirenkit.config import check_positive, from_dict, load_run_config
-from sirenkit.errors import ConfigError
+from sirenkit.errors import ConfigError, DataError
 from sirenkit.io.pointcloud import Normalization, Surface, load_mesh, load_surface, sphere_surface
 from sirenkit.mesh import compare_meshes, extract_mesh, keep_near, save_mesh, save_mesh_picture, save_slices, trim_far
 from sirenkit.protocols import Batch, merge_loss_weights
@@ -169,8 +169,16 @@ class SDFTask:
         if self._mesh is None or self._mesh[0] != key:
             was_training = field.training
             field.eval()
-            mesh = extract_mesh(field, resolution=resolution, chunk_size=self.config.chunk_size, normalization=self.normalization)
-            field.train(was_training)
+            try:
+                mesh = extract_mesh(field, resolution=resolution, chunk_size=self.config.chunk_size, normalization=self.normalization)
+            except DataError as exc:  # no surface yet: the run still reports its metrics and slices, with an empty mesh
+                log.warning("%s", exc)
+                mesh = trimesh.Trimesh()
+            finally:
+                field.train(was_training)
+            if not len(mesh.faces):
+                self._mesh = (key, mesh)
+                return mesh
             if self.config.keep_near:
                 mesh = keep_near(mesh, self.surface.points, self.config.keep_near * self.diagonal)
             if self.config.trim:
@@ -192,8 +200,9 @@ class SDFTask:
             cos = nn.functional.cosine_similarity(jet.gradient.detach(), self.normals[index], dim=-1)
             metrics["normal_cosine"] = float(cos.mean())
         mesh = self.mesh(field)
-        metrics |= {"vertices": float(len(mesh.vertices)), "faces": float(len(mesh.faces)), "watertight": float(mesh.is_watertight)}
-        if self.reference is not None:
+        metrics |= {"vertices": float(len(mesh.vertices)), "faces": float(len(mesh.faces)),
+                    "watertight": float(len(mesh.faces) > 0 and mesh.is_watertight)}
+        if self.reference is not None and len(mesh.faces):
             metrics |= self.compare(mesh)
         return metrics
 
@@ -206,14 +215,18 @@ class SDFTask:
                               threshold=self.config.f_score_threshold, region=region)
 
     def export(self, field: nn.Module, out_dir: Path) -> list[Path]:
-        """normalization.json, mesh.ply, mesh.obj (input units), sdf_slices.png and mesh.png."""
+        """normalization.json, mesh.ply, mesh.obj (input units), sdf_slices.png and mesh.png (no mesh files without a surface)."""
         out_dir = Path(out_dir)
         paths = [self.normalization.save(out_dir / NORMALIZATION_FILE)]
         mesh = self.mesh(field)
-        paths += save_mesh(mesh, out_dir)
+        if len(mesh.faces):
+            paths += save_mesh(mesh, out_dir)
         paths.append(save_slices(out_dir / "sdf_slices.png", field, normalization=self.normalization,
                                  chunk_size=self.config.chunk_size))
-        paths.append(save_mesh_picture(out_dir / "mesh.png", mesh))
+        if len(mesh.faces):
+            paths.append(save_mesh_picture(out_dir / "mesh.png", mesh))
+        else:  # the slices show why (the field never changes sign); metrics.json holds faces 0
+            log.warning("no surface to mesh: wrote %s and the slices, no mesh.ply/.obj/.png", NORMALIZATION_FILE)
         return paths
 
 
