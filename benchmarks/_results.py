@@ -25,6 +25,11 @@ DISTURBED_FRACTION = 0.1
 """Fraction of samples with another process runnable above which a run counts as disturbed."""
 
 
+def data_dir() -> Path:
+    """The shared data every benchmark reads: $SIRENKIT_DATA, else ../shared/data beside the repository (as the tests)."""
+    return Path(os.environ.get("SIRENKIT_DATA", ROOT / ".." / "shared" / "data")).resolve()
+
+
 def _loadavg() -> list[float]:
     try:
         return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]

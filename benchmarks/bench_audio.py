@@ -13,7 +13,6 @@ normalised to max |x| = 1, over every sample of the clip.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import tempfile
@@ -29,13 +28,9 @@ from sirenkit.tasks import AudioTask
 from sirenkit.versions import versions
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _results import Provenance, publish  # noqa: E402
+from _results import Provenance, data_dir, publish  # noqa: E402
 
 PAPER_MSE = {"bach": {"sine": 1.101e-5, "relu+positional": 2.380e-2}, "counting": {"sine": 3.816e-4, "relu+positional": 9.078e-3}}
-
-
-def data_dir() -> Path:
-    return Path(os.environ.get("SIRENKIT_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data")).resolve()
 
 
 def run(task: AudioTask, model: str, args: argparse.Namespace, picture: Path | None) -> dict:

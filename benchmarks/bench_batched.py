@@ -12,7 +12,6 @@ SIRENKIT_DATA has no faces/olivettifaces.mat.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -31,15 +30,14 @@ from sirenkit.tasks.image_set import fit_images
 from sirenkit.versions import versions
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _results import Provenance, publish  # noqa: E402
+from _results import Provenance, data_dir, publish  # noqa: E402
 
 LAYERS, LR = 3, 1e-3
 
 
 def load_faces(k: int) -> tuple[np.ndarray, str]:
     """(k, 32, 32) faces in [0, 1], one per person, and where they came from."""
-    path = Path(os.environ.get("SIRENKIT_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
-    path = path / "faces" / "olivettifaces.mat"
+    path = data_dir() / "faces" / "olivettifaces.mat"
     if path.exists():
         faces = sirenkit.io.faces.load_faces(path, size=32)  # 10 photos per person: every 10th is a new one
         return (faces.images[::10][:k] + 1) / 2, str(path)

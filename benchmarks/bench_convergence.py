@@ -37,7 +37,7 @@ from sirenkit.tasks.poisson import derivative_psnr
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _official import official_siren, official_step  # noqa: E402
-from _results import Provenance, publish  # noqa: E402
+from _results import Provenance, data_dir, publish  # noqa: E402
 
 TARGETS = (36.4, 40.0)
 """Training-pixel PSNR targets of the issue: the paper's 256^2 cameraman figure, and 40 dB."""
@@ -87,12 +87,9 @@ class _AudioHistory(Callback):
 
 def run_audio(clip: str, names: list[str], seconds: float, steps: int) -> dict:
     """Each audio lever for `steps` steps or `seconds` of training; MSE over the whole clip every 100 steps."""
-    import os
-
     from sirenkit.tasks import AudioTask
 
-    data = Path(os.environ.get("SIRENKIT_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
-    task = AudioTask.from_file(data / "audio" / f"gt_{clip}.wav")
+    task = AudioTask.from_file(data_dir() / "audio" / f"gt_{clip}.wav")
     paper = AUDIO_PAPER_MSE[clip]
     results = {}
     for name in names:

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -48,7 +47,7 @@ from sirenkit.tasks.wave import WaveConfig, WaveTask
 from sirenkit.versions import versions
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _results import Provenance, publish  # noqa: E402
+from _results import Provenance, data_dir, publish  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PRETRAIN_FRACTION = 1 / 3
@@ -182,7 +181,7 @@ def main() -> None:
     args = parser.parse_args()
     provenance = Provenance("physics")
     tune_cpu_allocator()
-    data = Path(os.environ.get("SIRENKIT_DATA", ROOT / ".." / "shared" / "data")) / "helmholtz" / "data_cylinder_5.mat"
+    data = data_dir() / "helmholtz" / "data_cylinder_5.mat"
     report = {"versions": versions(), "threads": torch.get_num_threads(), "paper": PAPER,
               "budget": {"helmholtz_s": args.budget_s, "fwi_s": args.fwi_budget_s, "wave_s": args.wave_budget_s,
                          "batch_size": args.batch_size, "lr": args.lr},

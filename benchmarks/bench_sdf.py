@@ -30,10 +30,10 @@ from sirenkit.tasks import SDFConfig, SDFTask
 from sirenkit.versions import versions
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _results import Provenance, publish  # noqa: E402
+from _results import Provenance, data_dir, publish  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("SIRENKIT_DATA", ROOT / ".." / "shared" / "data")).resolve()
+DATA = data_dir()
 TARGETS = {"f_score": 0.99, "normal_consistency": 0.97}
 
 

@@ -56,11 +56,11 @@ def polish_closure(optimizer: torch.optim.LBFGS, first: Tensor, evaluate: Callab
     at the parameters the line search tries (the closure then backpropagates it). The fit loop
     passes the closure to ``optimizer.step``.
     """
-    calls = iter(range(1 << 30))
+    pending = [first.detach()]  # the loop's own evaluation, handed out once
 
     def closure() -> Tensor:
-        if next(calls) == 0:
-            return first.detach()
+        if pending:
+            return pending.pop()
         optimizer.zero_grad(set_to_none=True)
         loss = evaluate()
         loss.backward()
