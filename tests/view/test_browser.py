@@ -270,8 +270,8 @@ def _shown_pixels(driver, css: str) -> np.ndarray:
         canvas.width = image.naturalWidth; canvas.height = image.naturalHeight;
         const context = canvas.getContext("2d");
         context.drawImage(image, 0, 0);
-        return {width: canvas.width, height: canvas.height, data: Array.from(context.getImageData(0, 0, canvas.width, canvas.height).data)};""",
-        css)
+        const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+        return {width: canvas.width, height: canvas.height, data: Array.from(data)};""", css)
     return np.array(result["data"], dtype=np.uint8).reshape(result["height"], result["width"], 4)
 
 
