@@ -260,3 +260,42 @@ def test_curve_of_a_training_run_grows(driver, tmp_path: Path) -> None:
         if server is not None:
             server.shutdown()
             server.server_close()
+
+
+def _shown_pixels(driver, css: str) -> np.ndarray:
+    """The picture an <img> shows, drawn at its natural size on a canvas and read back, (H, W, 4) uint8."""
+    result = driver.execute_script("""
+        const image = document.querySelector(arguments[0]);
+        const canvas = document.createElement("canvas");
+        canvas.width = image.naturalWidth; canvas.height = image.naturalHeight;
+        const context = canvas.getContext("2d");
+        context.drawImage(image, 0, 0);
+        const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+        return {width: canvas.width, height: canvas.height, data: Array.from(data)};""", css)
+    return np.array(result["data"], dtype=np.uint8).reshape(result["height"], result["width"], 4)
+
+
+def test_prior_page_inpaints_the_chosen_face_live(driver, prior_server: ViewServer, prior_run: Path) -> None:
+    from sirenkit.prior.inpaint import inpaint_faces
+    from sirenkit.prior.train import load_prior
+    from sirenkit.tasks.prior import load_split
+
+    open_page(driver, prior_server)
+    wait_for(driver, "window.sirenkit.prior && window.sirenkit.prior[0].drawn >= 1")
+    first = _shown_pixels(driver, "img.prior-inpainted")
+    driver.execute_script("const f = document.querySelector('input.face'); f.value = '60'; f.dispatchEvent(new Event('input'));"
+                          "const c = document.querySelector('input.context'); c.value = '40'; c.dispatchEvent(new Event('input'));")
+    readout = wait_for(driver, "(r => r && r.face === 60 && r.context === '40' && r)(window.sirenkit.prior[0].readout)")
+    shown = _shown_pixels(driver, "img.prior-inpainted")
+    assert np.abs(shown.astype(int) - first).max() > 10, "the inpainted picture did not change"
+    model, config = load_prior(prior_run)
+    face = load_split(config)[1].images[60]
+    expected = np.rint(np.clip((inpaint_faces(model, face[None], "40")[0][0] + 1) / 2, 0, 1) * 255)
+    assert np.abs(shown[..., 0].astype(int) - expected).max() <= 1  # the library's inpainting, within 1/255
+    text = driver.execute_script("return document.querySelector('.readout').textContent")
+    assert f"inpainted MSE {readout['mse_inpainted']:.4f}" in text and f"mean face MSE {readout['mse_mean_face']:.4f}" in text
+    assert "40 pixels shown" in text
+    driver.execute_script("const m = document.querySelector('select.context-mode'); m.value = 'half'; m.dispatchEvent(new Event('input'));")
+    wait_for(driver, "(r => r && r.context === 'half' && r.observed === 128)(window.sirenkit.prior[0].readout)")
+    save_screenshot(driver, "prior")
+    assert console_errors(driver) == []

@@ -164,3 +164,43 @@ def test_read_only(client: Client, image_run: Path, audio_run: Path, sdf_run: Pa
         assert client.get(path)[0] == 200, path
     assert [_snapshot(run) for run in (image_run, audio_run, sdf_run)] == before
     assert [sorted(p.name for p in run.iterdir()) for run in (image_run, audio_run, sdf_run)] == names
+
+
+@pytest.mark.parametrize("query", [
+    "face=80&context=100",                 # the test set has faces 0-79
+    "face=-1&context=100",
+    "face=abc&context=100",
+    "face=99999999999999999999&context=100",
+    "face=1.5&context=100",
+    "face=3&context=257",                  # more pixels than a 16 x 16 face
+    "face=3&context=0",
+    "face=3&context=-5",
+    "face=3&context=1e3",
+    "face=3&context=quarter",
+    "face=3&context=100&context=half",     # given twice
+    "face=3",                              # missing context
+    "context=100",                         # missing face
+])
+def test_bad_prior_requests_are_400(prior_server: ViewServer, query: str) -> None:
+    client = Client(prior_server.url)
+    for route in ("inpaint", "picture.png?which=inpainted&"):
+        path = f"/api/runs/0/prior/{route}{'' if route.endswith('&') else '?'}{query}"
+        status, body, content_type = client.get(path)
+        assert status == 400, (path, body)
+        assert content_type.startswith("text/plain") and b"Traceback" not in body and len(body) < 300
+
+
+def test_bad_prior_picture_is_400_and_other_runs_have_no_prior(prior_server: ViewServer, client: Client) -> None:
+    status, body, _ = Client(prior_server.url).get("/api/runs/0/prior/picture.png?which=../x&face=0&context=10")
+    assert status == 400 and b"Traceback" not in body
+    status, body, _ = client.get("/api/runs/0/prior/inpaint?face=0&context=10")  # an image run
+    assert status == 404 and b"Traceback" not in body
+
+
+def test_prior_run_is_read_only(prior_server: ViewServer, prior_run: Path) -> None:
+    client = Client(prior_server.url)
+    before, names = _snapshot(prior_run), sorted(p.name for p in prior_run.iterdir())
+    for path in ["/", "/api/runs", "/api/runs/0/metrics", "/api/runs/0/prior/inpaint?face=5&context=half",
+                 "/api/runs/0/prior/picture.png?which=context&face=5&context=10", "/api/runs/0/files/checkpoint.pt"]:
+        assert client.get(path)[0] == 200, path
+    assert _snapshot(prior_run) == before and sorted(p.name for p in prior_run.iterdir()) == names

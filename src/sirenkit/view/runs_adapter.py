@@ -15,7 +15,8 @@ from typing import Any
 from torch import nn
 
 from sirenkit.errors import DataError, SirenkitError
-from sirenkit.runs import CONFIG_FILE, METRICS_FILE, METRICS_LOG, MODEL_FILE, load
+from sirenkit.io.checkpoint import CHECKPOINT_FILE
+from sirenkit.runs import CONFIG_FILE, METRICS_FILE, METRICS_LOG, MODEL_FILE, PRIOR, load
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +24,8 @@ MAX_METRIC_RECORDS = 20000
 """Most metrics.jsonl lines sent per request, so a huge log cannot make one response unbounded."""
 
 
-def _load_field(path: Path) -> nn.Module:
-    return load(path)
+def _load_field(root: Path, model_file: Path) -> nn.Module:
+    return load(root if model_file.name == CHECKPOINT_FILE else model_file)
 
 
 def _load_task(task: str, task_config: dict[str, Any]) -> Any:
@@ -95,9 +96,14 @@ class ViewRun:
         except (OSError, ValueError):
             return {}
 
+    @property
+    def model_file(self) -> str:
+        """The file the model is read from: model.safetensors, or checkpoint.pt for a prior (its only weights)."""
+        return CHECKPOINT_FILE if self.task_name == PRIOR else MODEL_FILE
+
     def field(self) -> nn.Module | None:
-        """The saved field, loaded again when model.safetensors changes; None while there is none."""
-        model = self.root / MODEL_FILE
+        """The saved field (a prior's model for a prior run), loaded again when its file changes; None while there is none."""
+        model = self.root / self.model_file
         try:
             stat = model.stat()
         except OSError:
@@ -106,7 +112,7 @@ class ViewRun:
         with self._lock:
             if stamp != self._field_stamp:
                 try:
-                    self._field = _load_field(model)
+                    self._field = _load_field(self.root, model)
                 except SirenkitError as exc:
                     logger.warning("%s: %s", self.name, exc)
                     return None

@@ -20,10 +20,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import numpy as np
 
 import sirenkit.view.audio as audio_view
+import sirenkit.view.prior as prior_view
 import sirenkit.view.sdf as sdf_view
 import sirenkit.view.video as video_view
 import sirenkit.view.wavefields as wavefields
 from sirenkit.errors import SirenkitError
+from sirenkit.runs import PRIOR
 from sirenkit.view.pixels import apply_colormap, colorbar_png, png_bytes
 from sirenkit.view.requests import BadRequest, NotFound, RequestError, choice_param, float_param, int_param
 from sirenkit.view.runs_adapter import ViewRun, contained_file
@@ -43,7 +45,7 @@ def _kind(task: str) -> str:
         return "image"
     if task in wavefields.TASKS:
         return "wavefield"
-    return task if task in ("audio", "sdf", "video") else "other"
+    return task if task in ("audio", "sdf", "video", PRIOR) else "other"
 
 
 class RunViews:
@@ -99,6 +101,19 @@ class RunViews:
             raise NotFound(f"run '{self.run.name}' is a {self.run.task_name} run, not an SDF run")
         return self._cached("sdf", lambda field: field)
 
+    def prior(self) -> prior_view.PriorView:
+        def make(model: Any) -> prior_view.PriorView:
+            task = self.run.task()
+            if task is None:
+                raise NotFound(f"run '{self.run.name}': its faces cannot be read (see the log); set SIRENKIT_DATA "
+                               "to the shared data folder, or keep the faces file the run was trained on")
+            return prior_view.PriorView(model, task.config, task.test_faces.images, task.test_faces.person,
+                                        task.train_faces.images.mean(axis=0))
+
+        if self.run.task_name != PRIOR:
+            raise NotFound(f"run '{self.run.name}' is a {self.run.task_name} run, not a prior run")
+        return self._cached("prior", make)
+
     def wavefield_png(self, layer: str, resolution: int, t: float, source: int) -> tuple[bytes, tuple[float, float]]:
         """One layer of a Helmholtz or wave run as PNG, with the value range its colours span."""
         if _kind(self.run.task_name) != "wavefield":
@@ -127,7 +142,7 @@ class RunViews:
         run = self.run
         kind = _kind(run.task_name)
         info: dict[str, Any] = {"id": index, "name": run.name, "task": run.task_name, "kind": kind,
-                                "has_model": run.field() is not None, "summary": run.summary(),
+                                "has_model": run.field() is not None, "model_file": run.model_file, "summary": run.summary(),
                                 "total_steps": run.config.get("fit", {}).get("steps"),
                                 "files": sorted(p.name for p in run.root.iterdir() if p.suffix in (".png", ".mp4", ".wav"))}
         if not info["has_model"]:
@@ -144,6 +159,8 @@ class RunViews:
                     "has_original": clip["frames"] is not None, "max_slow_motion": video_view.MAX_SLOW_MOTION}
             elif kind == "wavefield":
                 info["wavefield"] = wavefields.describe(run.task_name, run.task(), run.config)
+            elif kind == PRIOR:
+                info["prior"] = self.prior().describe()
             elif kind == "sdf":
                 info["sdf"] = {"normalization": run.meta("normalization.json"), "range": sdf_view.SDF_RANGE,
                                "colormap": sdf_view.SDF_COLORMAP, "has_mesh": run.file("mesh.obj") is not None,
@@ -300,6 +317,15 @@ class ViewHandler(BaseHTTPRequestHandler):
             resolution = int_param(query, "resolution", 16, sdf_view.MAX_SLICE, default=256)
             key = (id(views), run.field_stamp, "slice", axis, round(position, 4), resolution)
             return cache.get_or_make(key, lambda: sdf_view.slice_png(field, axis, position, resolution)), "image/png", False
+        if route in ("prior/inpaint", "prior/picture.png"):
+            prior = views.prior()
+            face = int_param(query, "face", 0, len(prior.test_faces) - 1)
+            context = prior_view.context_param(query, prior.pixels)
+            if route == "prior/inpaint":
+                return _json(prior.readout(face, context))
+            which = choice_param(query, "which", prior_view.PICTURES)
+            key = (id(views), run.field_stamp, "prior", which, face, context)
+            return cache.get_or_make(key, lambda: prior.picture_png(which, face, context)), "image/png", False
         raise NotFound(f"no such page: {route[:80]}")
 
 

@@ -33,12 +33,13 @@ async function main() {
     panel.append(el("div", { class: "summary" }, summary || "training: no final metrics yet"));
     addCurves(panel, run);
     if (run.problem) panel.append(el("p", { class: "problem" }, run.problem));
-    if (!run.has_model) { panel.append(el("p", { class: "caption" }, "no model.safetensors yet: curves only (reload when the run ends)")); continue; }
+    if (!run.has_model) { panel.append(el("p", { class: "caption" }, `no ${run.model_file} yet: curves only (reload when the run ends)`)); continue; }
     if (run.kind === "image" && run.image) addImage(panel, run);
     else if (run.kind === "audio" && run.audio) addAudio(panel, run);
     else if (run.kind === "sdf" && run.sdf) addSdf(panel, run);
     else if (run.kind === "wavefield" && run.wavefield) addWavefield(panel, run);
     else if (run.kind === "video" && run.video) addVideo(panel, run);
+    else if (run.kind === "prior" && run.prior) addPrior(panel, run);
     else addExports(panel, run);
   }
   state.ready = true;
@@ -347,6 +348,64 @@ function addVideo(panel, run) {
     timer = setInterval(() => { scrub.value = String((Number(scrub.value) + 1) % frames()); show(); }, 1000 / info.fps);
   });
   show();
+}
+
+// ---- prior: pick a held-out face and a context, inpaint it live, against the mean training face ----
+function loadImage(image, url) {
+  return new Promise((resolve) => {
+    image.onload = () => resolve(true);
+    image.onerror = () => resolve(false);
+    image.src = url;
+  });
+}
+
+function addPrior(panel, run) {
+  const info = run.prior, base = `/api/runs/${run.id}/prior`;
+  const face = el("input", { type: "number", min: "0", max: String(info.faces - 1), step: "1", value: "0", class: "face" });
+  const mode = el("select", { class: "context-mode" }, el("option", { value: "random" }, "random pixels"), el("option", { value: "half" }, "top half"));
+  const count = el("input", { type: "range", min: "1", max: String(info.pixels), step: "1", value: String(Math.min(100, info.pixels)), class: "context" });
+  const countText = el("span", { class: "context-count" }, "");
+  const presets = info.presets.map((p) => {
+    const button = el("button", { class: "preset" }, p === "half" ? "half" : `${p} px`);
+    button.addEventListener("click", () => { if (p === "half") mode.value = "half"; else { mode.value = "random"; count.value = p; } update(); });
+    return button;
+  });
+  panel.append(el("div", { class: "row" }, `test face (0–${info.faces - 1}, people the prior never saw):`, face),
+    el("div", { class: "row" }, "context:", mode, count, countText), el("div", { class: "row" }, "presets:", ...presets));
+  const labels = { truth: "true face", context: "context (blue: not shown to the prior)", inpainted: "inpainted by the prior", mean: "mean training face" };
+  const images = {}, cells = [];
+  for (const which of info.pictures) {
+    images[which] = el("img", { class: `face-picture prior-${which}`, alt: labels[which], width: String(info.side), height: String(info.side) });
+    cells.push(el("figure", {}, images[which], el("figcaption", { class: "caption" }, labels[which])));
+  }
+  const readout = el("div", { class: "row readout" }, "");
+  panel.append(el("div", { class: "faces" }, ...cells), readout,
+    el("div", { class: "caption" }, `${info.model} prior, ${info.side}×${info.side} faces; MSE over all pixels, values in [−1, 1]; contexts drawn with the evaluation's seed, as 'sirenkit inpaint'`));
+  const record = { drawn: 0, readout: null };
+  state.prior = state.prior || {};
+  state.prior[run.id] = record;
+  let latest = 0;
+  const update = async () => {
+    const ticket = ++latest;
+    count.disabled = mode.value === "half";
+    const context = mode.value === "half" ? "half" : count.value;
+    countText.textContent = mode.value === "half" ? `${info.pixels / 2} of ${info.pixels} pixels` : `${count.value} of ${info.pixels} pixels`;
+    const query = `face=${face.value}&context=${context}`;
+    const response = await fetch(`${base}/inpaint?${query}`);
+    if (ticket !== latest) return;
+    if (!response.ok) { readout.textContent = await response.text(); readout.classList.add("problem"); return; }
+    const data = await response.json();
+    readout.classList.remove("problem");
+    const loaded = await Promise.all(info.pictures.map((which) => loadImage(images[which], `${base}/picture.png?which=${which}&${query}`)));
+    if (ticket !== latest || !loaded.every(Boolean)) return;
+    readout.replaceChildren(el("span", { class: "mse-inpainted" }, `inpainted MSE ${data.mse_inpainted.toFixed(4)}`), " · ",
+      el("span", { class: "mse-mean" }, `mean face MSE ${data.mse_mean_face.toFixed(4)}`), " · ",
+      `${data.observed} pixels shown · person ${data.person}`);
+    record.readout = data;
+    record.drawn += 1;
+  };
+  for (const input of [face, mode, count]) input.addEventListener("input", update);
+  update();
 }
 
 // ---- every other task: the pictures its export wrote ----
