@@ -27,6 +27,8 @@ DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("fp32", "bf16")
 OPTIMIZERS = ("adam", "soap")
 """First-phase optimizers (built in sirenkit.optimizers); L-BFGS is the polish phase, FitConfig.polish_steps."""
+FIELD_INITS = ("reference", "geometric")
+"""How a field's weights start: the activation's own init, or a sphere's SDF (sirenkit.fields.geometric)."""
 SAMPLERS = ("uniform", "error")
 """How a step picks its --batch-size rows of a grid (sirenkit.samplers)."""
 
@@ -65,11 +67,19 @@ class FieldConfig:
     """Weight scaling alpha (Yeom et al., ICLR 2025): every weight but the last layer's is multiplied by alpha after the
     init. Above 1 the fit converges in fewer steps but adds noise between the training samples and to the derivatives
     (measured in docs/convergence.md); their code's default is 2.5."""
+    init: str = "reference"
+    """reference (the activation's own init), or geometric: a sine field with a scalar output starts as the signed distance
+    |x| - init_radius to a sphere, negative inside (DiGS, CVPR 2022), so an SDF fit has no inside to carve out."""
+    init_radius: float = 0.5
+    """Radius of the sphere that --init geometric starts from, in the field's coordinates."""
 
     def __post_init__(self) -> None:
         check_positive(self, "hidden_features", "hidden_layers", "in_features", "out_features", allow_zero=("hidden_layers",))
-        check_positive(self, "first_omega_0", "hidden_omega_0", "scale", "fourier_scale", "weight_scale")
+        check_positive(self, "first_omega_0", "hidden_omega_0", "scale", "fourier_scale", "weight_scale", "init_radius")
         check_positive(self, "encoding_frequencies", "encoding_features", allow_zero=True)
+        check_choice(self, "init", FIELD_INITS)
+        if self.init == "geometric":
+            check_geometric(self)
 
 
 @dataclass
@@ -179,6 +189,21 @@ def check_positive(obj: object, *names: str, allow_zero: bool | tuple[str, ...] 
         if value < 0 or (value == 0 and not zero_ok):
             bound = ">= 0" if zero_ok else "> 0"
             raise ConfigError(f"{name}={value} must be {bound}; pass e.g. --{name.replace('_', '-')} {getattr(type(obj)(), name) or 1}.")
+
+
+def check_geometric(config: FieldConfig) -> None:
+    """ConfigError unless --init geometric can build a sphere's SDF in this field (see sirenkit.fields.geometric)."""
+    problems = {"activation": (config.activation == "sine", "a sine field (--activation sine)"),
+                "encoding": (config.encoding == "identity", "raw coordinates (--encoding identity)"),
+                "out_features": (config.out_features == 1, "one output value (an SDF)"),
+                "in_features": (config.in_features in (2, 3), "2-D or 3-D coordinates"),
+                "outermost_linear": (config.outermost_linear, "a linear last layer (--outermost-linear)"),
+                "weight_scale": (config.weight_scale == 1.0, "weight_scale 1 (scaling would undo the sphere)"),
+                "hidden_features": (config.hidden_features >= 4, "4 hidden features or more")}
+    for name, (ok, needs) in problems.items():
+        if not ok:
+            raise ConfigError(f"init='geometric' needs {needs}, but {name}={getattr(config, name)!r}; "
+                              "use --init reference for this field.")
 
 
 def check_choice(obj: object, name: str, choices: tuple[str, ...]) -> None:

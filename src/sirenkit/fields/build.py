@@ -43,7 +43,8 @@ def build_field(config: FieldConfig | None = None, *, task: object | None = None
         if config.activation == "sine" and config.encoding == "identity":
             return Siren(config.in_features, config.hidden_features, config.hidden_layers, config.out_features,
                          first_omega_0=config.first_omega_0, hidden_omega_0=config.hidden_omega_0,
-                         outermost_linear=config.outermost_linear, weight_scale=config.weight_scale)
+                         outermost_linear=config.outermost_linear, weight_scale=config.weight_scale,
+                         init=config.init, init_radius=config.init_radius)
         return MLP(config.in_features, config.hidden_features, config.hidden_layers, config.out_features,
                    activation=config.activation, first_omega_0=config.first_omega_0, hidden_omega_0=config.hidden_omega_0,
                    scale=config.scale, encoding=config.encoding, encoding_frequencies=config.encoding_frequencies,

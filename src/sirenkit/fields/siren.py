@@ -9,6 +9,7 @@ from sirenkit.activations.sine import Sine
 from sirenkit.config import FieldConfig
 from sirenkit.fields.base import check_coords, linear_layers, scale_weights_
 from sirenkit.fields.fused import SirenFunction, SirenGradientFunction, Workspace
+from sirenkit.fields.geometric import sphere_init_
 from sirenkit.ops import Jet, double_backprop_jet
 
 
@@ -39,6 +40,9 @@ class Siren(nn.Module):
         outermost_linear: end with a plain linear layer (True) or one more sine layer.
         weight_scale: multiply every weight but the last layer's by this after the init
             (`FieldConfig.weight_scale`: fewer steps, more noise between the samples).
+        init: 'reference' (above), or 'geometric': start as |x| - init_radius, the SDF of a
+            sphere (`sirenkit.fields.geometric`; 2-D or 3-D input, one output).
+        init_radius: the sphere's radius for ``init='geometric'``.
 
     Example:
         >>> field = Siren(2, 256, 3, 1)
@@ -57,10 +61,12 @@ class Siren(nn.Module):
         hidden_omega_0: float = 30.0,
         outermost_linear: bool = True,
         weight_scale: float = 1.0,
+        init: str = "reference",
+        init_radius: float = 0.5,
     ) -> None:
         super().__init__()
         self.config = FieldConfig("sine", hidden_features, hidden_layers, first_omega_0, hidden_omega_0, in_features, out_features,
-                                  outermost_linear, weight_scale=weight_scale)
+                                  outermost_linear, weight_scale=weight_scale, init=init, init_radius=init_radius)
         self.in_features, self.out_features = in_features, out_features
         self.outermost_linear = outermost_linear
         self.layers = linear_layers(in_features, hidden_features, hidden_layers, out_features)
@@ -68,6 +74,8 @@ class Siren(nn.Module):
         for i, layer in enumerate(self.layers):
             Sine(self.omegas[i]).init_linear_(layer, is_first=i == 0)
         scale_weights_(self.layers, weight_scale)
+        if init == "geometric":
+            sphere_init_(self.layers, self.omegas, init_radius)
         self._workspace = Workspace()
         # 'bf16': training steps run the hidden layers in bfloat16 (fit's precision option sets it);
         # evaluation, rendering and input derivatives always use the parameters' dtype.
