@@ -198,7 +198,7 @@ def check_geometric(config: FieldConfig) -> None:
                 "out_features": (config.out_features == 1, "one output value (an SDF)"),
                 "in_features": (config.in_features in (2, 3), "2-D or 3-D coordinates"),
                 "outermost_linear": (config.outermost_linear, "a linear last layer (--outermost-linear)"),
-                "weight_scale": (config.weight_scale == 1.0, "weight_scale 1 (scaling would undo the sphere)"),
+                "weight_scale": (config.weight_scale == 1.0, "weight_scale 1 (--weight-scale 1: scaling would undo the sphere)"),
                 "hidden_features": (config.hidden_features >= 4, "4 hidden features or more")}
     for name, (ok, needs) in problems.items():
         if not ok:
