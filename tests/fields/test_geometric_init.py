@@ -82,8 +82,7 @@ def test_geometric_is_refused_where_a_sphere_makes_no_sense(overrides, words):
 def test_bad_init_names_and_radii_are_one_line_exit_2(tmp_path, capsys):
     for i, (argv, words) in enumerate(((["sdf", "--init", "geometrik"], ["init='geometrik'", "reference, geometric"]),
                         (["sdf", "--init", "geometric", "--init-radius", "0"], ["init_radius"]),
-                        (["image", "--size", "16", "--init", "geometric"], ["weight_scale=1.5", "--weight-scale 1"]),
-                        (["image", "--size", "16", "--init", "geometric", "--weight-scale", "1"], ["out_features=3"]))):
+                        (["image", "--size", "16", "--init", "geometric"], ["weight_scale=1.5", "--weight-scale 1"]))):
         assert main([*argv, "--steps", "1", "--out", str(tmp_path / f"run{i}"), "--quiet"]) == 2
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and err.startswith("sirenkit: error:") and all(w in err for w in words), err
