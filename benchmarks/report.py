@@ -243,6 +243,18 @@ def sdf(names: tuple[str, ...] = ("sdf.json", "sdf_omega15.json")) -> str:
                   "precision / recall"], rows) + "\n\n" + source(*names)
 
 
+def sdf_init(name: str) -> str:
+    """Field inits on the bunny at equal steps: the mesh metrics and whether the inside is solid."""
+    r = result(name)
+    rows = [[row.get("init", "reference"), f(row.get("weight_scale", 1.0), "g"), row["steps"], f(row["train_seconds"], ".0f"),
+             f(row["chamfer_l1"], ".5f"), f(row["normal_consistency"], ".4f"), f(row["f_score"], ".4f"),
+             f"{row['precision']:.4f} / {row['recall']:.4f}", f(row["inside_negative"], ".3f"), f(row["outside_positive"], ".3f")]
+            for row in r["rows"]]
+    header = ["init", "α", "steps", "train s", "Chamfer-L1", "normal consistency", "F-score@1%", "precision / recall",
+              "inside < 0 (truth 1)", "outside > 0 (truth 1)"]
+    return table(header, rows) + f"\n\nMeshed at {r['resolution']}³. " + source(name)
+
+
 def physics() -> str:
     return result("physics.json")["markdown"] + "\n\n" + source("physics.json")
 
@@ -318,6 +330,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "convergence-astronaut": lambda: convergence("convergence_astronaut.json"),
     "convergence-combo": lambda: convergence("convergence_combo.json"),
     "convergence-sdf": lambda: sdf(("sdf_300_steps.json",)),
+    "convergence-sdf-init": lambda: sdf_init("sdf_init_300_steps.json"),
     "convergence-audio": lambda: convergence_audio("convergence_audio.json"),
     "convergence-audio-counting": lambda: convergence_audio("convergence_audio_counting.json"),
 }

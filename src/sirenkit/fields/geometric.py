@@ -54,7 +54,7 @@ def directions(count: int, dim: int) -> torch.Tensor:
 
 
 def sphere_init_(layers: nn.ModuleList, omegas: list[float], radius: float) -> None:
-    """Set a SIREN's weights so that it computes about |x| - `radius` (in place; uses the global RNG).
+    """Set a SIREN's weights so that it computes about |x| - `radius` (in place; draws nothing at random).
 
     `layers`: in -> hidden, hidden -> hidden ..., hidden -> 1 (the last linear); `omegas`: the
     sine layers' frequency factors, sin(omega (W x + b)). Needs in_features 2 or 3.
@@ -63,24 +63,37 @@ def sphere_init_(layers: nn.ModuleList, omegas: list[float], radius: float) -> N
     if dim not in DIMENSIONS or layers[-1].out_features != 1 or len(layers) < 2 or hidden < len(FREQUENCIES):
         raise ValueError(f"sphere_init_ needs a {DIMENSIONS}-d input, a scalar output, two layers or more and "
                          f"{len(FREQUENCIES)} hidden features or more")
+    count = hidden // len(FREQUENCIES)  # directions; unit j < used: direction j % count, harmonic j // count
+    used = count * len(FREQUENCIES)
+    k = torch.tensor(FREQUENCIES, dtype=torch.float64)
+    u = directions(count, dim).repeat(len(FREQUENCIES), 1)
+    waves = (k.repeat_interleave(count) * math.pi / HALF_PERIOD)[:, None] * u  # (used, dim) wave vectors k_j
+    waves = torch.cat([waves, waves[: hidden - used]])  # the rest repeat the first waves, output weight 0
+    passes = len(layers) - 2  # hidden sine layers, each sin() of its own unit
+    coefficients, constant = series_of_abs(passes)
+    c = 0.5 if dim == 3 else 2.0 / math.pi  # mean over directions of |u · x|, for |x| = 1
+    weight = torch.zeros(hidden, dtype=torch.float64)
+    weight[:used] = coefficients.repeat_interleave(count) / (count * c)
     with torch.no_grad():
-        jacobian = torch.eye(dim, dtype=torch.float64)  # of h(x) at x = 0, through the nearly linear layers
-        for layer, omega in zip(layers[:-2], omegas):
-            bound = math.sqrt(3.0 / layer.out_features) / omega
-            layer.weight.uniform_(-bound, bound)
+        layers[0].weight.copy_(waves / omegas[0])
+        layers[0].bias.fill_(math.pi / 2.0 / omegas[0])
+        for layer, omega in zip(layers[1:-1], omegas[1:]):
+            layer.weight.copy_(torch.eye(hidden) / omega)
             layer.bias.zero_()
-            jacobian = omega * layer.weight.double() @ jacobian
-        count = hidden // len(FREQUENCIES)  # directions; unit j < used: direction j % count, harmonic j // count
-        used = count * len(FREQUENCIES)
-        k = torch.tensor(FREQUENCIES, dtype=torch.float64).repeat_interleave(count)
-        u = directions(count, dim).repeat(len(FREQUENCIES), 1)
-        waves = (k * math.pi / HALF_PERIOD)[:, None] * u  # (used, dim) wave vectors k_j
-        waves = torch.cat([waves, waves[: hidden - used]])  # the rest repeat the first waves, output weight 0
-        wave_layer, omega = layers[-2], omegas[len(layers) - 2]
-        wave_layer.weight.copy_(waves @ torch.linalg.pinv(jacobian) / omega)
-        wave_layer.bias.fill_(math.pi / 2.0 / omega)
-        c = 0.5 if dim == 3 else 2.0 / math.pi  # mean over directions of |u · x|, for |x| = 1
-        weight = torch.zeros(hidden, dtype=torch.float64)
-        weight[:used] = -(4.0 * HALF_PERIOD / math.pi**2) / (k**2 * count * c)
         layers[-1].weight.copy_(weight[None])
-        layers[-1].bias.fill_(HALF_PERIOD / 2.0 / c - radius)
+        layers[-1].bias.fill_(constant / c - radius)
+
+
+def series_of_abs(passes: int, samples: int = 4001) -> tuple[torch.Tensor, float]:
+    """Least-squares weights b_k, b_0 with |t| ≈ b_0 + sum_k b_k sin^passes(cos(k pi t / T)) on [-T, T], float64.
+
+    sin^passes is sin applied `passes` times, what the hidden layers do to each unit; with no
+    hidden layer these are the cosine series' coefficients T/2 and -4T/(pi k)^2.
+    """
+    t = torch.linspace(-HALF_PERIOD, HALF_PERIOD, samples, dtype=torch.float64)
+    basis = torch.stack([torch.cos(k * math.pi * t / HALF_PERIOD) for k in FREQUENCIES], 1)
+    for _ in range(passes):
+        basis = basis.sin()
+    basis = torch.cat([basis, torch.ones(samples, 1, dtype=torch.float64)], 1)
+    solution = torch.linalg.lstsq(basis, t.abs()[:, None]).solution[:, 0]
+    return solution[:-1], float(solution[-1])
