@@ -243,16 +243,21 @@ def sdf(names: tuple[str, ...] = ("sdf.json", "sdf_omega15.json")) -> str:
                   "precision / recall"], rows) + "\n\n" + source(*names)
 
 
-def sdf_init(name: str) -> str:
-    """Field inits on the bunny at equal steps: the mesh metrics and whether the inside is solid."""
-    r = result(name)
-    rows = [[row.get("init", "reference"), f(row.get("weight_scale", 1.0), "g"), row["steps"], f(row["train_seconds"], ".0f"),
-             f(row["chamfer_l1"], ".5f"), f(row["normal_consistency"], ".4f"), f(row["f_score"], ".4f"),
-             f"{row['precision']:.4f} / {row['recall']:.4f}", f(row["inside_negative"], ".3f"), f(row["outside_positive"], ".3f")]
-            for row in r["rows"]]
+def sdf_init(*files: tuple[str, str]) -> str:
+    """Field inits on the bunny at equal steps: the mesh metrics and whether the inside is solid; (file, label of its geometric init)."""
+    rows = []
+    for name, label in files:
+        r = result(name)
+        for row in r["rows"]:
+            init = row.get("init", "reference")
+            rows.append([init + (label if init == "geometric" else ""), f(row.get("weight_scale", 1.0), "g"), row["steps"],
+                         f(row["train_seconds"], ".0f"), f(row["chamfer_l1"], ".5f"), f(row["normal_consistency"], ".4f"),
+                         f(row["f_score"], ".4f"), f"{row['precision']:.4f} / {row['recall']:.4f}", f(row["inside_negative"], ".3f"),
+                         f(row["outside_positive"], ".3f")])
     header = ["init", "α", "steps", "train s", "Chamfer-L1", "normal consistency", "F-score@1%", "precision / recall",
               "inside < 0 (truth 1)", "outside > 0 (truth 1)"]
-    return table(header, rows) + f"\n\nMeshed at {r['resolution']}³. " + source(name)
+    resolutions = sorted({result(name)["resolution"] for name, _ in files})
+    return table(header, rows) + f"\n\nMeshed at {', '.join(f'{n}³' for n in resolutions)}. " + source(*(name for name, _ in files))
 
 
 def physics() -> str:
