@@ -3,25 +3,28 @@
 The idea is DiGS's (Ben-Shabat, Hewa Koneputugodage, Gould, CVPR 2022, Sec. 4): an SDF fit that
 starts from a random SIREN has to carve the inside out of a field that is positive and negative
 everywhere, and leaves ghost surfaces where it fails; one that starts from a sphere's SDF is
-negative inside from step 0. DiGS gets the sphere by making the sine layers nearly linear and
-taking a square root of the output, which changes the network. This construction keeps the
-network as it is (so the fused kernels, `jet` and saved runs work unchanged) and only sets weights:
+negative inside from step 0. DiGS gets the sphere from nearly linear sine layers and a square
+root on the output, which changes the network. This construction keeps the network as it is (the
+fused kernels, `jet` and saved runs work unchanged) and only sets weights:
 
-1. Every layer before the last two is nearly linear: weights U(±sqrt(3/n_out)) / omega, biases 0,
-   so each sine sees arguments of a few hundredths and h(x) ≈ A x, A the layers' Jacobian at 0.
-2. The second-last (sine) layer turns h back into plane waves: W = K A⁺ / omega, b = pi / (2 omega),
-   so unit j outputs sin(k_j · x + pi/2) = cos(k_j · x) for chosen wave vectors k_j.
-3. The last (linear) layer sums the waves into |x| - r: in d dimensions |x| = mean_u |u · x| / c_d
-   over unit directions u (c_3 = 1/2, c_2 = 2/pi), and |t| on [-T, T] is the cosine series
-   T/2 - (4T/pi^2) sum over odd k of cos(k pi t / T) / k^2; k_j = k pi u / T for
-   `FREQUENCIES` odd k on each of hidden_features / len(FREQUENCIES) directions.
+1. Half the first layer's units (`SPHERE_SHARE`) make plane waves: omega_0 W = K, b = pi / (2 omega_0),
+   so unit j outputs sin(k_j · x + pi/2) = cos(k_j · x), for `FREQUENCIES` odd harmonics k pi u / T
+   on each of a set of directions u spread over the half sphere.
+2. Every hidden layer is the identity over omega, so each unit carries its own wave through sin():
+   its value reaching the last layer is sin(sin(...cos(k_j · x))), a known function of u · x.
+3. The last (linear) layer sums them into |x| - r: in d dimensions |x| = mean_u |u · x| / c_d
+   (c_3 = 1/2, c_2 = 2/pi), and |t| on [-T, T] is fitted once by least squares in the units'
+   1-D basis (`series_of_abs`; with no hidden layer, the cosine series of |t|).
+4. The other half keep the reference first-layer init and get output weight 0: the field starts
+   as the sphere, but fine detail has high-frequency units to grow from (DiGS's multi-frequency
+   init, MFGI, does the same with its own split). Their weights are drawn; the sphere's are not.
 
-On [-1, 1]^3 with 256 units the value is within about 0.01 of |x| - r on average (the truncated
-series rounds the cone tip at the origin) and |grad| is within about 10 % of 1 away from it.
+With 256 units in 3-D the value is within about 0.01 of |x| - r on average on [-1, 1]^3 (the
+series rounds the cone tip at the origin up by about 0.1), and |grad| is within about 25 % of 1.
 
-Trade: the early layers start nearly linear, so the field starts smooth and its fine detail has
-to grow during training (DiGS's multi-frequency variant addresses this); what it buys is an
-inside that is negative from the first step, hence no inner ghost surface (docs/convergence.md).
+Trade: the hidden layers start diagonal (no mixing between units), so the field must learn its
+mixing from scratch; on the bunny it needs more steps than the reference init to reach the same
+F-score (docs/convergence.md). What it buys is an inside that is negative from the first step.
 """
 
 from __future__ import annotations
