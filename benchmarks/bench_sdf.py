@@ -141,6 +141,8 @@ def main() -> None:
     parser.add_argument("--inits", default="reference",
                         help="comma-separated field inits (FieldConfig.init: reference, geometric); the mesh is fitted once per "
                              "init and weight scale")
+    parser.add_argument("--init-radius", type=float, default=sk.FieldConfig.init_radius,
+                        help="radius of the sphere the geometric init starts from (FieldConfig.init_radius)")
     parser.add_argument("--slices", type=Path, default=None,
                         help="copy each mesh fit's sdf_slices.png here as sdf_<steps>_steps_<init>[_<alpha>]_slices.png")
     parser.add_argument("--scan", action="store_true", help="also fit the raw scan bunny_scan000.ply")
@@ -154,12 +156,12 @@ def main() -> None:
 
     fit = sk.FitConfig(**{**SDFTask.fit_presets, "steps": args.steps, "max_seconds": args.max_seconds,
                           "batch_size": args.batch_size, "lr": args.lr, "device": "cpu"})
-    field_config = sk.FieldConfig(in_features=3, out_features=1, first_omega_0=args.first_omega_0)
+    field_config = sk.FieldConfig(in_features=3, out_features=1, first_omega_0=args.first_omega_0, init_radius=args.init_radius)
     rows = []
     mesh_config = SDFConfig(source=str(DATA / "meshes" / "bunny.ply"), resolution=args.resolution)
     for init in args.inits.split(","):
         for alpha in (float(a) for a in args.weight_scales.split(",")):
-            name = "bunny.ply (mesh)" + (f", {init} init" if init != "reference" else "") + (
+            name = "bunny.ply (mesh)" + (f", {init} init (radius {args.init_radius:g})" if init != "reference" else "") + (
                 f", weight scale {alpha:g}" if alpha != 1.0 else "")
             folder = "bunny" + (f"-{init}" if init != "reference" else "") + (f"-{alpha:g}" if alpha != 1.0 else "")
             config = dataclasses.replace(field_config, weight_scale=alpha, init=init)  # an unknown init stops here, listing them
