@@ -36,6 +36,9 @@ FREQUENCIES = (1, 3, 5, 7)
 HALF_PERIOD = 1.8
 """T of the series: |u · x| <= sqrt(3) < T on the cube [-1, 1]^3, so the waves stay on one period of |t|."""
 DIMENSIONS = (2, 3)
+SPHERE_SHARE = 0.5
+"""Share of the units that carry the sphere; the others keep the reference first-layer init (high frequencies,
+output weight 0, so the field starts as the sphere but the fine detail has units to grow from, as DiGS's MFGI)."""
 
 
 def directions(count: int, dim: int) -> torch.Tensor:
@@ -63,20 +66,19 @@ def sphere_init_(layers: nn.ModuleList, omegas: list[float], radius: float) -> N
     if dim not in DIMENSIONS or layers[-1].out_features != 1 or len(layers) < 2 or hidden < len(FREQUENCIES):
         raise ValueError(f"sphere_init_ needs a {DIMENSIONS}-d input, a scalar output, two layers or more and "
                          f"{len(FREQUENCIES)} hidden features or more")
-    count = hidden // len(FREQUENCIES)  # directions; unit j < used: direction j % count, harmonic j // count
+    count = max(1, int(hidden * SPHERE_SHARE) // len(FREQUENCIES))  # unit j < used: direction j % count, harmonic j // count
     used = count * len(FREQUENCIES)
     k = torch.tensor(FREQUENCIES, dtype=torch.float64)
     u = directions(count, dim).repeat(len(FREQUENCIES), 1)
     waves = (k.repeat_interleave(count) * math.pi / HALF_PERIOD)[:, None] * u  # (used, dim) wave vectors k_j
-    waves = torch.cat([waves, waves[: hidden - used]])  # the rest repeat the first waves, output weight 0
     passes = len(layers) - 2  # hidden sine layers, each sin() of its own unit
     coefficients, constant = series_of_abs(passes)
     c = 0.5 if dim == 3 else 2.0 / math.pi  # mean over directions of |u · x|, for |x| = 1
     weight = torch.zeros(hidden, dtype=torch.float64)
     weight[:used] = coefficients.repeat_interleave(count) / (count * c)
     with torch.no_grad():
-        layers[0].weight.copy_(waves / omegas[0])
-        layers[0].bias.fill_(math.pi / 2.0 / omegas[0])
+        layers[0].weight[:used] = waves / omegas[0]
+        layers[0].bias[:used] = math.pi / 2.0 / omegas[0]
         for layer, omega in zip(layers[1:-1], omegas[1:]):
             layer.weight.copy_(torch.eye(hidden) / omega)
             layer.bias.zero_()
