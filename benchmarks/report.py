@@ -335,7 +335,8 @@ TABLES: dict[str, Callable[[], str]] = {
     "convergence-astronaut": lambda: convergence("convergence_astronaut.json"),
     "convergence-combo": lambda: convergence("convergence_combo.json"),
     "convergence-sdf": lambda: sdf(("sdf_300_steps.json",)),
-    "convergence-sdf-init": lambda: sdf_init("sdf_init_300_steps.json"),
+    "convergence-sdf-init": lambda: sdf_init(("sdf_init_300_steps_nearlinear.json", ", first version (nearly linear layers)"),
+                                             ("sdf_init_300_steps.json", " (final: waves, half the units)")),
     "convergence-audio": lambda: convergence_audio("convergence_audio.json"),
     "convergence-audio-counting": lambda: convergence_audio("convergence_audio_counting.json"),
 }
