@@ -309,6 +309,20 @@ def autoencoder() -> str:
     return table(["variant", "test PSNR (dB)", "Sobel-gradient PSNR (dB)", "diverged"], rows) + "\n\n" + source("autoencoder.json")
 
 
+def fresh() -> str:
+    r = result("fresh.json")
+    rows = []
+    for name, image in r["images"].items():
+        for label, fit in image["fits"].items():
+            rows.append([name if label.startswith("paper") else "", f"{label} (α {fit['weight_scale']:g})",
+                         f"{fit['psnr_train']:.2f}", f"{fit['psnr_heldout']:.2f}", f(fit.get("psnr_gradient"), ".2f"),
+                         f(fit.get("psnr_laplacian"), ".2f")])
+        rows.append(["", f"FreSh's picks: α {image['fresh_alpha']:g}, first-layer ω0 {image['fresh_omega_0']:g} "
+                         f"({image['select_seconds']:.0f} s)", "", "", "", ""])
+    header = ["image", "init", "train dB", "held-out dB", "∇ PSNR (dB)", "Δ PSNR (dB)"]
+    return table(header, rows) + "\n\n" + source("fresh.json")
+
+
 TABLES: dict[str, Callable[[], str]] = {
     "speed-steps": speed_steps, "speed-quality": speed_quality, "image": image,
     "compare": lambda: compare("compare.json"), "compare-astronaut": lambda: compare("compare_astronaut.json"),
@@ -320,6 +334,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "convergence-sdf": lambda: sdf(("sdf_300_steps.json",)),
     "convergence-audio": lambda: convergence_audio("convergence_audio.json"),
     "convergence-audio-counting": lambda: convergence_audio("convergence_audio_counting.json"),
+    "fresh": fresh,
 }
 
 
