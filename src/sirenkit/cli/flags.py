@@ -104,7 +104,8 @@ class SizeAction(argparse.Action):
 def add_size_flag(group: argparse._ActionsContainer, *, pair: bool, default: Any, help_text: str) -> None:
     """The one `--size` flag: N or H W (see SizeAction)."""
     forms = "N or H W (N = N N)" if pair else "N, the longer side (--size N N is the same)"
-    group.add_argument("--size", dest="size", action=SizeAction, pair=pair, default=default, help=f"{forms}: {help_text}")
+    group.add_argument("--size", dest="size", action=SizeAction, pair=pair, default=default,
+                       help=f"{forms}: {help_text.removeprefix('H W: ')}")
 
 
 def add_run_flags(parser: argparse.ArgumentParser, default_out: str, *, loss_weights: bool = True) -> None:
