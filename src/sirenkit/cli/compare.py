@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from sirenkit.cli.commands import COMMANDS
-from sirenkit.cli.flags import add_size_flag, log_to
+from sirenkit.cli.flags import DEVICE_HELP, add_size_flag, log_to
 from sirenkit.errors import ConfigError
 
 
@@ -37,7 +37,7 @@ def add_compare_parser(sub: argparse._SubParsersAction, name: str = "compare") -
     p.add_argument("--hidden-features", type=int, default=256, help="width of every model (default: %(default)s)")
     p.add_argument("--hidden-layers", type=int, default=3, help="hidden-to-hidden layers of every model (default: %(default)s)")
     p.add_argument("--eval-every", type=int, default=25, help="PSNR history every this many steps (default: %(default)s)")
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    p.add_argument("--device", default="auto", help=DEVICE_HELP)
     p.add_argument("--out", type=Path, default=None, help="output folder (default: runs/compare-<source>, numbered if it exists)")
     p.add_argument("--overwrite", action="store_true", help="replace the comparison already in --out (removes exactly its files)")
     p.add_argument("--quiet", action="store_true", help="no progress bars or info messages")

@@ -24,6 +24,7 @@ OMEGA_HELP = (
     "highest frequency the field starts with (30 for images with coordinates in [-1, 1]; 3000 for audio); "
     "too low blurs detail, too high gives noise between samples."
 )
+DEVICE_HELP = "auto (cuda when available, else cpu), cpu, cuda or mps (Apple GPUs, where PyTorch has it) (default: auto)"
 PRECEDENCE = "Precedence: command-line flags > --config run.json (a partial JSON merges over) > the task's presets > defaults."
 RESUME_HELP = ("continue the run in --out from its checkpoint, on the schedule it was started with: a changed --steps "
                "(or any other setting but --device, --max-seconds, --target-psnr, --log-every, --eval-every, --save-every) "

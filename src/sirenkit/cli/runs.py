@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from sirenkit.cli.commands import COMMANDS
-from sirenkit.cli.flags import add_size_flag
+from sirenkit.cli.flags import DEVICE_HELP, add_size_flag
 from sirenkit.errors import ConfigError
 from sirenkit.protocols import capability
 from sirenkit.render import DEFAULT_CHUNK_SIZE
@@ -65,7 +65,7 @@ def add_render_parser(sub: argparse._SubParsersAction, name: str = "render") -> 
     p.add_argument("--fps", type=float, default=None, help="video: frame rate of the MP4 (default: the clip's)")
     p.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE,
                         help=f"points per forward pass (default: {DEFAULT_CHUNK_SIZE})")
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    p.add_argument("--device", default="auto", help=DEVICE_HELP)
     p.set_defaults(handler=render)
 
 
@@ -82,7 +82,7 @@ def add_mesh_parser(sub: argparse._SubParsersAction, name: str = "mesh") -> None
     p.add_argument("--out", type=Path, default=None, help="folder for the mesh files (default: the run folder)")
     p.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE,
                       help=f"points per forward pass (default: {DEFAULT_CHUNK_SIZE})")
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    p.add_argument("--device", default="auto", help=DEVICE_HELP)
     p.set_defaults(handler=mesh)
 
 
