@@ -10,6 +10,7 @@ pip, venv) are not sirenkit commands and are left to `make test` itself.
 from __future__ import annotations
 
 import re
+import select
 import shlex
 import subprocess
 import sys
@@ -23,6 +24,8 @@ import skimage.data
 from sirenkit.cli.main import main
 
 REPO = Path(__file__).resolve().parents[1]
+VIEW_START_S = 60
+"""`sirenkit view` prints its address within this many seconds, or the line fails."""
 TRAIN = ["--steps", "2", "--hidden-features", "8", "--hidden-layers", "1", "--quiet"]
 TINY = {
     "image": [*TRAIN, "--size", "16"],
@@ -101,7 +104,8 @@ def _serve_briefly(argv: list[str], cwd: Path, data_dir: Path) -> str:
     server = subprocess.Popen([sys.executable, "-m", "sirenkit", *argv], cwd=cwd, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
     try:
-        return server.stdout.readline()
+        ready, _, _ = select.select([server.stdout], [], [], VIEW_START_S)
+        return server.stdout.readline() if ready else f"nothing printed in {VIEW_START_S} s"
     finally:
         server.terminate()
         server.wait(timeout=30)
