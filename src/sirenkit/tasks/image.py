@@ -136,7 +136,7 @@ class ImageTask(ValueFit):
         paths = [save_image(out_dir / "reconstruction.png", pred)]
         rows = [("ground truth (finite differences)", self.image, *image_derivatives(self.image)),
                 ("fit (exact derivatives)", pred, *derivative_images(field, self.shape, chunk_size=self.config.chunk_size))]
-        paths.append(save_derivative_panel(out_dir / "panel.png", rows))
+        paths.append(save_derivative_panel(out_dir / "panel.png", rows, truth=self.image))
         return paths
 
 
