@@ -53,7 +53,8 @@ def add_task_parser(sub: argparse._SubParsersAction, command: str) -> None:
     if has_field_flags(name):
         add_dataclass_flags(p, FieldConfig, "field (network) options", skip=("in_features", "out_features"),
                             defaults=FieldConfig(**spec.field_presets))
-    add_dataclass_flags(p, FitConfig, "training options", defaults=FitConfig(**(CLI_FIT_DEFAULTS | spec.fit_presets)))
+    add_dataclass_flags(p, FitConfig, "training options", skip=spec.unused_fit_options,
+                        defaults=FitConfig(**(CLI_FIT_DEFAULTS | spec.fit_presets)))
     add_run_flags(p, f"runs/{name}-<source>, numbered if it exists", loss_weights="loss_weights" in field_docs(spec.config))
     p.set_defaults(handler=train, task=name)
 

@@ -57,6 +57,8 @@ class ImageTask(ValueFit):
     """
 
     name = "image"
+    reports_psnr = True
+    """Its metrics hold a "psnr", so `--target-psnr` can stop its runs (`TaskSpec.unused_fit_options`)."""
     in_features = 2
     field_presets: ClassVar[dict[str, float]] = {"weight_scale": 1.5}
     """FieldConfig defaults for images: weight scaling 1.5, chosen on the cameraman and checked on the astronaut

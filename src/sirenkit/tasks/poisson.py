@@ -110,6 +110,8 @@ class PoissonTask:
     """
 
     name = "poisson"
+    reports_psnr = True
+    """Its metrics hold a "psnr", so `--target-psnr` can stop its runs (`TaskSpec.unused_fit_options`)."""
     in_features = 2
     shape: tuple[int, int]
     """The `shape` capability (`sirenkit.protocols`): the sampling grid, the image's (H, W) pixels; `fields.build` sizes a positional

@@ -73,6 +73,8 @@ class VideoTask:
     """
 
     name = "video"
+    reports_psnr = True
+    """Its metrics hold a "psnr", so `--target-psnr` can stop its runs (`TaskSpec.unused_fit_options`)."""
     in_features = 3
     shape: tuple[int, int, int]
     """The `shape` capability (`sirenkit.protocols`): the sampling grid, the clip's (T, H, W) pixels; `fields.build` sizes a positional
