@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
+import torch
 from scipy.optimize import minimize
+from torch import Tensor
 
 from sirenkit.errors import ConfigError
 from sirenkit.physics.helmholtz import helmholtz_operator, point_source_rhs
@@ -130,6 +132,45 @@ class FDInversion:
                        options={"maxiter": iterations, "maxcor": 20}, callback=after_iteration)
         return FDInversionResult(self.full(opt.x).reshape(self.n, self.n), misfits, int(opt.nit), self.evaluations,
                                  time.perf_counter() - start)
+
+
+def bounded_velocity(theta: Tensor, v_min: float, v_max: float) -> Tensor:
+    """v_min + (v_max − v_min)·sigmoid(θ + θ₀), θ₀ chosen so that θ = 0 is the background velocity 1.
+
+    The bound of neural FWI (deepwave's FWI example, implicit FWI): the velocity can never leave
+    [v_min, v_max] however the network moves, and a network whose output starts near 0 (a SIREN's
+    last layer does: std about 0.02) starts at the uniform background.
+    """
+    if not 0 < v_min < 1.0 < v_max:
+        raise ConfigError(f"velocity bounds [{v_min}, {v_max}] must satisfy 0 < v_min < 1 < v_max (the background is 1).")
+    p = (1.0 - v_min) / (v_max - v_min)
+    return v_min + (v_max - v_min) * torch.sigmoid(theta + math.log(p / (1.0 - p)))
+
+
+class _FDMisfit(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, v_free: Tensor, problem: FDInversion) -> Tensor:  # type: ignore[override]
+        misfit, grad = problem.misfit_and_gradient(v_free.detach().cpu().double().numpy())
+        ctx.save_for_backward(torch.from_numpy(grad).to(v_free))
+        return torch.tensor(misfit, dtype=v_free.dtype, device=v_free.device)
+
+    @staticmethod
+    def backward(ctx, grad_output: Tensor) -> tuple[Tensor, None]:  # type: ignore[override]
+        (grad,) = ctx.saved_tensors
+        return grad_output * grad, None
+
+
+def fd_misfit(v_free: Tensor, problem: FDInversion) -> Tensor:
+    """`problem`'s misfit ½||αPu − d||²/||d||² as a torch scalar of the free velocities, differentiable by the adjoint state.
+
+    The bridge of the hybrid inversion: a network that outputs the velocity trains through the FD
+    solver, whose gradient (one LU and 2·F triangular solves, `FDInversion.misfit_and_gradient`)
+    autograd chains into the network's parameters. Computed in float64 on the CPU whatever `v_free`'s device.
+
+    Shape:
+        v_free: (problem.free.sum(),), in the order of the free nodes; returns a scalar
+    """
+    return _FDMisfit.apply(v_free, problem)
 
 
 def velocity_metrics(velocity: np.ndarray, truth: np.ndarray, inside: np.ndarray) -> dict[str, float]:
