@@ -8,6 +8,8 @@ J(m) = ½ Σ_s ||α P u_s − d_s||² / ||d||² (P: bilinear interpolation at th
 source amplitude and the Gaussian source's far-field factor) has the gradient
 dJ/dm = −Re Σ_s conj(w_s) · C k² · u_s, where the adjoint field w_s = A^{-H} Pᵀ ᾱ r_s comes from
 the same sparse LU factorisation as u_s (A is complex symmetric, so A^{-H} b = conj(A^{-1} conj b)).
+SuperLU runs in its symmetric mode (minimum degree on A + Aᵀ, diagonal pivots): on the 101² and 201²
+grids it leaves about half the fill of its default COLAMD ordering and factorises 2-10× faster here.
 One factorisation and 2·F triangular solves per misfit evaluation; scipy's L-BFGS-B bounds the
 velocity to [v_min, v_max]. The velocity beyond `known_margin` is held at the background, as in
 the neural task.
@@ -90,7 +92,8 @@ class FDInversion:
     def fields(self, velocity: np.ndarray) -> tuple[np.ndarray, object]:
         """Every source's field (n*n, F) and the LU factorisation of A(m) that made them."""
         k2 = self.wavenumber**2
-        lu = scipy.sparse.linalg.splu((self.base + scipy.sparse.diags(self.c * k2 / velocity**2)).tocsc())
+        matrix = (self.base + scipy.sparse.diags(self.c * k2 / velocity**2)).tocsc()
+        lu = scipy.sparse.linalg.splu(matrix, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
         return lu.solve(self.rhs), lu
 
     def misfit_and_gradient(self, v_free: np.ndarray) -> tuple[float, np.ndarray]:
