@@ -70,7 +70,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--method", choices=METHODS, required=True)
     parser.add_argument("--n", type=int, default=101, help="grid nodes per axis: the metrics' grid, the FD and hybrid solves")
-    parser.add_argument("--fd-iterations", type=int, default=15)
+    parser.add_argument("--fd-iterations", type=int, default=40)
     parser.add_argument("--pinn-steps", type=int, default=1200)
     parser.add_argument("--pinn-lr", type=float, default=1e-4, help="the CLI's default")
     parser.add_argument("--batch-size", type=int, default=2048)

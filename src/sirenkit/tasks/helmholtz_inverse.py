@@ -28,6 +28,7 @@ from sirenkit import ops
 from sirenkit.config import check_positive
 from sirenkit.errors import ConfigError, DataError, did_you_mean
 from sirenkit.io.arrays import DEFAULT_DATA, ReceiverData, load_receiver_data, save_array
+from sirenkit.physics.fwi import bounded_velocity
 from sirenkit.physics.helmholtz import (
     FIELD_SCALE,
     cylinder_velocity,
@@ -36,7 +37,6 @@ from sirenkit.physics.helmholtz import (
     mean_abs,
     solve_helmholtz_fd,
 )
-from sirenkit.physics.fwi import bounded_velocity
 from sirenkit.plots import save_complex_field_panels, save_velocity_panel
 from sirenkit.protocols import Batch, merge_loss_weights
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_complex, evaluate_points
