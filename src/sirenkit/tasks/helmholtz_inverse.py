@@ -131,7 +131,8 @@ class HelmholtzInverseTask:
     ``residual_off`` and ``residual_on``, the mean |re|, |im| of every source's residual off and on
     its own source; ``data``, the mean |re|, |im| of field - measurement at the receivers. The
     squared slowness is ``max(out[-1], -0.999) + 1`` (the reference's), fixed to 1 beyond
-    `known_margin`.
+    `known_margin`; with ``bounded_velocity`` it is 1/v² of `physics.fwi.bounded_velocity` instead.
+    ``method="hybrid"`` makes `from_config` build `HelmholtzHybridTask` (velocity network, FD wavefields).
 
     `evaluate` reports the velocity error (``velocity_mae``, ``velocity_rmse``; and ``velocity_mae_start``
     of the uniform starting model) against the true cylinder on the reference grid inside the PML,
@@ -150,7 +151,9 @@ class HelmholtzInverseTask:
     """CLI start for a CPU (flags win). The reference: 115² points, lr 2e-5, 80,000 steps on a GPU."""
     cli_examples: ClassVar[tuple[str, ...]] = (
         "sirenkit helmholtz-inverse --steps 3000 --pretrain-steps 1000 --compile --out runs/fwi",
-        "sirenkit helmholtz-inverse --data $SIRENKIT_DATA/helmholtz/data_cylinder_5.mat --steps 300 --batch-size 2048")
+        "sirenkit helmholtz-inverse --data $SIRENKIT_DATA/helmholtz/data_cylinder_5.mat --steps 300 --batch-size 2048",
+        "sirenkit helmholtz-inverse --method hybrid --steps 110 --pretrain-steps 30 --lr 1e-3 --hidden-features 64 "
+        "--first-omega-0 10 --reference-size 101 --out runs/fwi-hybrid")
 
     def __init__(self, data: ReceiverData, config: HelmholtzInverseConfig | None = None) -> None:
         self.config = config = config or HelmholtzInverseConfig()
