@@ -10,7 +10,7 @@ import torch
 
 import sirenkit as sk
 from sirenkit.cli.main import main
-from sirenkit.errors import ConfigError
+from sirenkit.errors import ConfigError, DataError
 from sirenkit.io.arrays import ReceiverData
 from sirenkit.physics.fwi import FDInversion, bilinear_sampler, bounded_velocity, velocity_metrics
 from sirenkit.physics.helmholtz import solve_helmholtz_fd
@@ -39,8 +39,8 @@ def hybrid_task(truth: np.ndarray, sources: np.ndarray, receivers: np.ndarray, *
     alpha = (-1 + 1j) * np.exp(-0.5 * K**2 * 0.01**2)
     sampler = bilinear_sampler(receivers, N)
     values = np.stack([alpha * (sampler @ solve_helmholtz_fd(truth, K, tuple(s)).ravel()) for s in sources], -1)
-    config = HelmholtzInverseConfig(method="hybrid", wavenumber=K, known_margin=0.5, reference_size=N, true_radius=0.2,
-                                    true_velocity=1.3, **changes)
+    config = HelmholtzInverseConfig(**{"method": "hybrid", "wavenumber": K, "known_margin": 0.5, "reference_size": N,
+                                       "true_radius": 0.2, "true_velocity": 1.3, **changes})
     return HelmholtzHybridTask(ReceiverData(sources, receivers, values), config)
 
 
@@ -144,3 +144,11 @@ def test_cli_runs_the_hybrid_and_exports(tmp_path, data_dir):
     assert metrics["data_misfit"] < uniform
     assert np.load(out / "field.npy").shape == (5, 41, 41) and np.load(out / "velocity.npy").shape == (41, 41)
     assert sk.load(out).out_features == 1
+
+
+@pytest.mark.parametrize("method", ["pinn", "hybrid"])
+def test_source_in_the_pml_is_refused(method):
+    """Either method refuses data whose source lies in the PML (|x| or |y| >= 1 - pml_width), naming the source."""
+    truth, _ = smooth_truth()
+    with pytest.raises(DataError, match=r"source \(0\.6, 0\.0\) lies in the PML"):
+        hybrid_task(truth, np.array([[0.0, 0.0], [0.6, 0.0]]), ring(6, 0.4), method=method)

@@ -160,7 +160,7 @@ class HelmholtzInverseTask:
         self.loss_weights = dict(config.loss_weights)
         self.device = torch.device("cpu")
         inner = 1.0 - config.pml_width
-        outside = [tuple(s) for s in data.sources if not (abs(s[0]) < inner and abs(s[1]) < inner)]
+        outside = [tuple(float(c) for c in s) for s in data.sources if not (abs(s[0]) < inner and abs(s[1]) < inner)]
         if outside:
             raise DataError(f"source {outside[0]} lies in the PML or outside the domain; sources must satisfy |x|, |y| < {inner:g}")
         self.data = data
