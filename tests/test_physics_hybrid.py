@@ -152,3 +152,15 @@ def test_source_in_the_pml_is_refused(method):
     truth, _ = smooth_truth()
     with pytest.raises(DataError, match=r"source \(0\.6, 0\.0\) lies in the PML"):
         hybrid_task(truth, np.array([[0.0, 0.0], [0.6, 0.0]]), ring(6, 0.4), method=method)
+
+
+def test_viewer_shows_the_hybrid_velocity():
+    """`sirenkit view` on a hybrid run: the one-output network is drawn as the velocity the task predicts, not as fields."""
+    from sirenkit.view import wavefields
+
+    truth, _ = smooth_truth()
+    task = hybrid_task(truth, ring(2, 0.3), ring(6, 0.4))
+    field = sk.build_field(task=task, seed=0, hidden_features=16, hidden_layers=1)
+    assert wavefields.layers("helmholtz-inverse", task) == ("velocity",)
+    shown = wavefields.layer_values("helmholtz-inverse", field, task, "velocity", N)
+    np.testing.assert_allclose(shown, task.predict(field)[1], atol=1e-5)
