@@ -43,3 +43,19 @@ def data_dir() -> Path:
 def camera_crop() -> np.ndarray:
     """A 64x64 crop of the cameraman with the tripod and coat edges, grey, in [0, 1]."""
     return (skimage.data.camera()[96:160, 224:288] / 255.0).astype(np.float32)
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """{file name: Figure} of every figure the code under test saves (the PNGs are still written)."""
+    from sirenkit import plots
+
+    figures = {}
+    save = plots.save_figure
+
+    def record(fig, path, **kwargs):
+        figures[path.name] = fig
+        return save(fig, path, **kwargs)
+
+    monkeypatch.setattr(plots, "save_figure", record)
+    return figures

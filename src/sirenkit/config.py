@@ -23,7 +23,7 @@ from sirenkit.errors import ConfigError, did_you_mean
 T = TypeVar("T")
 
 LR_SCHEDULES = ("constant", "cosine", "exponential")
-DEVICES = ("auto", "cpu", "cuda")
+DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("fp32", "bf16")
 OPTIMIZERS = ("adam", "soap")
 """First-phase optimizers (built in sirenkit.optimizers); L-BFGS is the polish phase, FitConfig.polish_steps."""
@@ -128,7 +128,7 @@ class FitConfig:
     max_seconds: float = 0.0
     """Stop after this much training time in seconds; 0 turns it off."""
     device: str = "auto"
-    """Where to train: auto (cuda when available), cpu or cuda."""
+    """Where to train: auto (cuda when available, else cpu), cpu, cuda or mps (Apple GPUs, where PyTorch has it)."""
     precision: str = "fp32"
     """fp32, or bf16: a Siren's hidden layers train in bfloat16 (first layer, output layer, weights and evaluation stay fp32)."""
     compile: bool = False

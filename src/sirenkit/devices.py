@@ -17,14 +17,22 @@ _allocator_tuned = False
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """'auto' -> cuda when available, else cpu; 'cuda' without a GPU is a ConfigError."""
+    """'auto' -> cuda when available, else cpu; 'cuda' without a GPU, or 'mps' where PyTorch has no MPS, is a ConfigError.
+
+    'mps' (Apple GPUs) is taken only when asked for: 'auto' never picks it, because MPS has no float64,
+    which the derivative checks and some metrics use.
+    """
     name = str(device)
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise ConfigError("--device cuda: no CUDA GPU is visible to PyTorch; use --device cpu (or auto).")
-    if name != "cpu" and not name.startswith("cuda"):
-        raise ConfigError(f"device '{name}' is not supported; choose auto, cpu or cuda.")
+    if name == "mps" and not torch.backends.mps.is_available():
+        why = ("this PyTorch build has no MPS backend" if not torch.backends.mps.is_built()
+               else "no Apple GPU is visible to PyTorch (MPS needs macOS 12.3+ on Apple silicon)")
+        raise ConfigError(f"--device mps: {why}; use --device cpu (or auto).")
+    if name not in ("cpu", "mps") and not name.startswith("cuda"):
+        raise ConfigError(f"device '{name}' is not supported; choose auto, cpu, cuda or mps.")
     return torch.device(name)
 
 

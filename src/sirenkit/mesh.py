@@ -226,7 +226,7 @@ def save_slices(path: str | Path, field: nn.Module, *, normalization: Normalizat
         values = values.reshape(size, size) / normalization.scale  # distances in the input's units
         u = ticks / normalization.scale + normalization.center[a]
         v = ticks / normalization.scale + normalization.center[b]
-        slices.append((f"{'xyz'[normal_axis]} = {normalization.center[normal_axis]:.4g}", "xyz"[a], "xyz"[b], u, v, values))
+        slices.append(("xyz"[normal_axis], float(normalization.center[normal_axis]), "xyz"[a], "xyz"[b], u, v, values))
     return save_sdf_slices(path, slices)
 
 __all__ = ["MESH_FILES", "compare_meshes", "extract_mesh", "keep_near", "render_mesh", "save_mesh", "save_mesh_picture", "save_slices",

@@ -29,8 +29,11 @@ def _check(outputs: Tensor, coords: Tensor, name: str) -> None:
 
 
 def _vjp(outputs: Tensor, coords: Tensor, create_graph: bool, *, retain_graph: bool | None = None) -> Tensor:
+    # outputs that do not depend on coords (the gradient of an nn.Linear) have derivative zero, not an autograd error
+    if not outputs.requires_grad:
+        return torch.zeros_like(coords)
     (grad,) = torch.autograd.grad(outputs, coords, torch.ones_like(outputs), create_graph=create_graph,
-                                  retain_graph=retain_graph)
+                                  retain_graph=retain_graph, materialize_grads=True)
     return grad
 
 

@@ -34,26 +34,84 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = 100) -> Path:
     return path
 
 
-def save_derivative_panel(path: str | Path, rows: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]) -> Path:
+def draw_derivative_panel(rows: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], *,
+                          truth: np.ndarray | None = None) -> Figure:
     """One row per (label, image in [0, 1], |grad|, Laplacian): the paper's Fig. 1 layout.
 
     Each derivative panel is scaled to its own 99th percentile, with a colour bar, so it is never
-    all black whatever the units.
+    all black whatever the units. Given the `truth` image (in [0, 1]), every row that is not the
+    truth gets its PSNR in the title and a fourth column, the error map |image - truth|.
     """
-    fig, axes = figure(len(rows), 3, figsize=(11, 3.7 * len(rows)))
+    columns = 3 if truth is None else 4
+    fig, axes = figure(len(rows), columns, figsize=(3.7 * columns, 3.7 * len(rows)))
     for row, (label, image, g, lp) in zip(axes, rows):
         shown = image[..., 0] if image.shape[-1] == 1 else image[..., :3]
         row[0].imshow(shown, cmap="gray", vmin=0, vmax=1)
-        row[0].set_title(label)
         vmax = max(float(np.percentile(g, 99)), 1e-12)
         fig.colorbar(row[1].imshow(g, cmap="magma", vmin=0, vmax=vmax), ax=row[1], shrink=0.8)
-        row[1].set_title("|∇|")
+        row[1].set_title("|∇| (gradient norm)")
         lim = max(float(np.percentile(np.abs(lp), 99)), 1e-12)
         fig.colorbar(row[2].imshow(lp, cmap="RdBu_r", vmin=-lim, vmax=lim), ax=row[2], shrink=0.8)
-        row[2].set_title("Δ")
+        row[2].set_title("Δ (Laplacian)")
         for ax in row:
             ax.set_axis_off()
-    return save_figure(fig, path)
+        if truth is None or image is truth:
+            row[0].set_title(label)
+            continue
+        difference = image.astype(np.float64) - truth
+        error = np.abs(difference).mean(-1)
+        mse = float((difference ** 2).mean())
+        row[0].set_title(f"{label}\nPSNR {psnr_db(mse):.2f} dB")
+        bar = fig.colorbar(row[3].imshow(error, cmap="inferno", vmin=0, vmax=max(float(error.max()), 1e-12)), ax=row[3], shrink=0.8)
+        bar.set_label("|error| (values in [0, 1])")
+        row[3].set_title("error map |fit - truth|")
+    return fig
+
+
+def save_derivative_panel(path: str | Path, rows: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], *,
+                          truth: np.ndarray | None = None) -> Path:
+    """`draw_derivative_panel` as a PNG."""
+    return save_figure(draw_derivative_panel(rows, truth=truth), path)
+
+
+def psnr_db(mse: float) -> float:
+    """PSNR in dB of a mean squared error on values in [0, 1] (inf for a perfect fit)."""
+    return float("inf") if mse <= 0 else float(-10.0 * np.log10(mse))
+
+
+def image_grid(tiles: list[list[np.ndarray | None]], *, row_labels: list[str] = (), column_titles: list[str] = (),
+               titles: list[list[str]] | None = None, tile_inches: float = 1.8) -> Figure:
+    """Pictures in a labelled grid: a label left of each row, a title over each column (or over each tile).
+
+    Tiles are (H, W), (H, W, 1) or (H, W, 3): floats in [0, 1] or uint8; None leaves a cell empty.
+    """
+    n_rows, n_cols = len(tiles), max(len(r) for r in tiles)
+    h, w = next(t for r in tiles for t in r if t is not None).shape[:2]
+    fig, axes = figure(n_rows, n_cols, figsize=(tile_inches * n_cols * max(w / h, 0.5) + 0.6, tile_inches * n_rows + 0.4))
+    for i, row in enumerate(axes):
+        for j, ax in enumerate(row):
+            tile = tiles[i][j] if j < len(tiles[i]) else None
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if tile is None:
+                ax.set_axis_off()
+                continue
+            picture = np.clip(tile.astype(np.float32) / 255.0 if tile.dtype == np.uint8 else tile, 0.0, 1.0)
+            if picture.ndim == 2 or picture.shape[-1] == 1:
+                ax.imshow(picture.reshape(picture.shape[:2]), cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
+            else:
+                ax.imshow(picture[..., :3], interpolation="nearest")
+            title = titles[i][j] if titles is not None else (column_titles[j] if i == 0 and j < len(column_titles) else "")
+            if title:
+                ax.set_title(title, fontsize=9)
+            if j == 0 and i < len(row_labels):
+                ax.set_ylabel(row_labels[i])
+    return fig
+
+
+def save_image_grid(path: str | Path, tiles: list[list[np.ndarray | None]], **labels: object) -> Path:
+    """`image_grid` as a PNG."""
+    return save_figure(image_grid(tiles, **labels), path)  # type: ignore[arg-type]
 
 
 def save_complex_field_panels(path: str | Path, rows: list[tuple[str, np.ndarray]], velocity: np.ndarray, pml_width: float,
@@ -99,25 +157,44 @@ def save_velocity_panel(path: str | Path, fitted: np.ndarray, truth: np.ndarray,
     return save_figure(fig, path, dpi=80)
 
 
-def save_wave_frames(path: str | Path, frames: np.ndarray, reference: np.ndarray, times: tuple[float, ...]) -> Path:
-    """A grid of frames over time: network, FDTD reference and their difference, one column per time.
+def draw_wave_frames(frames: np.ndarray, reference: np.ndarray, times: tuple[float, ...], *, method: str) -> Figure:
+    """A grid of frames over time: the network (`method`, e.g. "SIREN"), FDTD reference and their difference.
 
-    Each column shares one symmetric colour scale, the reference frame's largest |u|.
+    Each column shares one symmetric colour scale, the reference frame's largest |u|, shown by its colour bar.
     """
-    rows = (("SIREN", frames), ("FDTD reference", reference), ("difference", frames - reference))
-    fig, axes = figure(3, len(times), figsize=(2.2 * len(times), 6.6))
+    rows = ((method, frames), ("FDTD reference", reference), ("difference", frames - reference))
+    fig, axes = figure(3, len(times), figsize=(2.6 * len(times), 6.8))
     for j, t in enumerate(times):
         lim = max(float(np.abs(reference[j]).max()), 1e-12)
         for i, (label, stack) in enumerate(rows):
             ax = axes[i, j]
-            ax.imshow(stack[j].T, cmap="RdBu_r", vmin=-lim, vmax=lim, origin="lower", extent=(-1, 1, -1, 1))
+            image = ax.imshow(stack[j].T, cmap="RdBu_r", vmin=-lim, vmax=lim, origin="lower", extent=(-1, 1, -1, 1))
             ax.set_xticks([])
             ax.set_yticks([])
             if i == 0:
                 ax.set_title(f"t = {t:g}")
             if j == 0:
                 ax.set_ylabel(label)
-    return save_figure(fig, path, dpi=80)
+        fig.colorbar(image, ax=list(axes[:, j]), shrink=0.8, location="bottom", label="u (wave field)", ticks=[-lim, 0, lim],
+                     format="{x:.2g}")
+    return fig
+
+
+def save_wave_frames(path: str | Path, frames: np.ndarray, reference: np.ndarray, times: tuple[float, ...], *,
+                     method: str = "SIREN") -> Path:
+    """`draw_wave_frames` as a PNG."""
+    return save_figure(draw_wave_frames(frames, reference, times, method=method), path, dpi=80)
+
+
+def field_label(field: object) -> str:
+    """A figure's name for a fitted field: "SIREN", "tanh MLP", "relu MLP + positional", or the class name."""
+    config = getattr(field, "config", None)
+    activation = getattr(config, "activation", None)
+    if not isinstance(activation, str):
+        return type(field).__name__
+    name = "SIREN" if activation == "sine" else f"{activation} MLP"
+    encoding = getattr(config, "encoding", "identity")
+    return name if encoding in ("identity", None) else f"{name} + {encoding}"
 
 
 def save_waveform(path: str | Path, truth: np.ndarray, pred: np.ndarray, sample_rate: int) -> Path:
@@ -167,23 +244,29 @@ def save_frame_psnr(path: str | Path, psnrs: list[float]) -> Path:
     return save_figure(fig, path)
 
 
-def save_sdf_slices(path: str | Path, slices: list[tuple[str, str, str, np.ndarray, np.ndarray, np.ndarray]]) -> Path:
-    """Contour plots of an SDF on planes, one per (title, x label, y label, u, v, values (len(v), len(u))).
+def draw_sdf_slices(slices: list[tuple[str, float, str, str, np.ndarray, np.ndarray, np.ndarray]]) -> Figure:
+    """Contour plots of an SDF on planes, one per (normal axis, its position, x label, y label, u, v, values (len(v), len(u))).
 
-    The zero level (the surface) is drawn in black on a symmetric colour scale.
+    The zero level (the surface) is drawn in black on a symmetric colour scale labelled "signed distance".
     """
-    fig, axes = figure(1, len(slices), figsize=(4.5 * len(slices), 4.2))
-    for ax, (title, xlabel, ylabel, u, v, values) in zip(axes[0], slices):
-        lim = float(np.abs(values).max())
+    fig, axes = figure(1, len(slices), figsize=(4.5 * len(slices), 4.4))
+    for ax, (axis, position, xlabel, ylabel, u, v, values) in zip(axes[0], slices):
+        lim = max(float(np.abs(values).max()), 1e-12)
         filled = ax.contourf(u, v, values, levels=np.linspace(-lim, lim, 21), cmap="RdBu_r")
         ax.contour(u, v, values, levels=[0.0], colors="k", linewidths=1.5)
         ax.set_aspect("equal")
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
-        ax.set_title(title)
-        fig.colorbar(filled, ax=ax, shrink=0.85)
-    return save_figure(fig, path, dpi=80)
+        ax.set_title(f"slice {axis} = {round(position, 2) + 0.0:.2f} (black: surface)")  # + 0.0: never "-0.00"
+        fig.colorbar(filled, ax=ax, shrink=0.85, label="signed distance", ticks=np.linspace(-lim, lim, 5), format="{x:.2g}")
+    return fig
 
 
-__all__ = ["figure", "save_complex_field_panels", "save_derivative_panel", "save_figure", "save_frame_psnr", "save_sdf_slices",
-           "save_spectrogram", "save_velocity_panel", "save_wave_frames", "save_waveform"]
+def save_sdf_slices(path: str | Path, slices: list[tuple[str, float, str, str, np.ndarray, np.ndarray, np.ndarray]]) -> Path:
+    """`draw_sdf_slices` as a PNG."""
+    return save_figure(draw_sdf_slices(slices), path, dpi=80)
+
+
+__all__ = ["draw_derivative_panel", "draw_sdf_slices", "draw_wave_frames", "field_label", "figure", "image_grid", "psnr_db",
+           "save_complex_field_panels", "save_derivative_panel", "save_figure", "save_frame_psnr", "save_image_grid",
+           "save_sdf_slices", "save_spectrogram", "save_velocity_panel", "save_wave_frames", "save_waveform"]

@@ -87,6 +87,14 @@ class TaskSpec:
         return presets(self.task)[0]
 
     @property
+    def unused_fit_options(self) -> tuple[str, ...]:
+        """FitConfig options that can never act on this task, so its command does not offer them: `target_psnr`
+        unless the task's metrics hold a PSNR (class attribute ``reports_psnr``), the samplers unless it has the
+        `grid_sampler` capability."""
+        unused = () if getattr(self.task, "reports_psnr", False) else ("target_psnr",)
+        return unused + (() if hasattr(self.task, "grid_sampler") else ("sampler", "sampler_refresh_every"))
+
+    @property
     def fit_presets(self) -> dict[str, Any]:
         return presets(self.task)[1]
 

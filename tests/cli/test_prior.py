@@ -22,7 +22,7 @@ def prior_run(data_dir, tmp_path_factory):
     return out
 
 
-def test_train_writes_run_folder_and_inpaint_writes_pictures(prior_run, tmp_path, capsys):
+def test_train_writes_run_folder_and_inpaint_writes_pictures(prior_run, tmp_path, capsys, drawn):
     for name in ("config.json", "metrics.jsonl", "metrics.json", "checkpoint.pt", "log.txt"):
         assert (prior_run / name).is_file(), name
     metrics = json.loads((prior_run / "metrics.json").read_text())
@@ -30,10 +30,13 @@ def test_train_writes_run_folder_and_inpaint_writes_pictures(prior_run, tmp_path
     assert json.loads((prior_run / "config.json").read_text())["task_config"]["model"] == "hypernet-conv"
     out = tmp_path / "inpaint"
     assert main(["inpaint", str(prior_run), "--test-index", "0,5,79", "--context", "10,half", "--out", str(out)]) == 0
-    grid = iio.imread(out / "inpaint.png")
-    # 3 faces of 16 px x zoom 3, 2 px gaps; 5 tiles per row (2 contexts x (context, inpainted) + ground truth).
-    assert grid.shape == (3 * 48 + 2 * 2, 5 * 48 + 4 * 2, 3)
-    assert iio.imread(out / "interpolation.png").shape == (48, 10 * 48 + 9 * 2, 3)
+    # a row per face, 5 tiles per row (2 contexts x (context, inpainted) + ground truth), each column titled
+    grid = drawn["inpaint.png"]
+    assert [ax.get_title() for ax in grid.axes[:5]] == ["context: 10 px (blue unseen)", "inpainted from 10",
+                                                        "context: half px (blue unseen)", "inpainted from half", "ground truth"]
+    assert [ax.get_ylabel() for ax in grid.axes if ax.get_ylabel()] == ["test 0", "test 5", "test 79"]
+    assert [ax.get_title() for ax in drawn["interpolation.png"].axes][::9] == ["test 0", "test 5"]
+    assert iio.imread(out / "inpaint.png").ndim == 3
     report = json.loads((out / "inpaint.json").read_text())["mse"]
     assert set(report) == {"test 0", "test 5", "test 79"} and all(0 < v < 1 for m in report.values() for v in m.values())
     image = tmp_path / "face.png"

@@ -216,3 +216,15 @@ def test_help_pages_print(command, capsys):
         main([command, "--help"])
     assert exit_info.value.code == 0
     assert "--source" in capsys.readouterr().out
+
+
+def test_bounded_velocity_reparameterises_the_slowness_channel(data_dir):
+    """--bounded-velocity: out 0 is the background, any out stays within [v_min, v_max]; beyond known_margin m is 1."""
+    config = HelmholtzInverseConfig(data=str(data_dir / "helmholtz" / "data_cylinder_5.mat"), reference_size=41,
+                                    bounded_velocity=True, v_min=0.5, v_max=3.0)
+    task = HelmholtzInverseTask.from_config(config)
+    coords = torch.tensor([[0.0, 0.0], [0.1, 0.2], [0.3, -0.3], [0.9, 0.0]])
+    out = torch.zeros(4, task.out_features)
+    out[:, -1] = torch.tensor([0.0, 1e4, -1e4, 1e4])
+    velocity = task.slowness2(out, coords) ** -0.5
+    torch.testing.assert_close(velocity, torch.tensor([1.0, 3.0, 0.5, 1.0]))

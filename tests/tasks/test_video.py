@@ -75,7 +75,7 @@ def test_cli_export_render_and_coords(tmp_path, capsys):
         assert (out / name).is_file()
     assert json.loads((out / "video.json").read_text()) == {"frames": 4, "height": 16, "width": 24, "channels": 3, "fps": 10.0}
     assert [f.shape for f in iter_video(out / "reconstruction.mp4")] == [(16, 24, 3)] * 4
-    assert iio.imread(out / "frames.png").shape == (32, 24 * 4, 3)
+    assert iio.imread(out / "frames.png").ndim == 3  # a labelled figure; its labels are tested in tests/test_plots.py
     assert main(["render", str(out), "--frames", "9", "--size", "8", "12", "--out", str(tmp_path / "slow.mp4")]) == 0
     assert [f.shape for f in iter_video(tmp_path / "slow.mp4")] == [(8, 12, 3)] * 9
     capsys.readouterr()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from sirenkit.cli.commands import COMMANDS
 
-def add_data_parser(sub: argparse._SubParsersAction) -> None:
+
+def add_data_parser(sub: argparse._SubParsersAction, name: str = "data") -> None:
     """Add the `data` command (subcommands `list` and `fetch`) to the top-level parser's subparsers."""
     data = sub.add_parser(
-        "data", help="list or download the real data files the examples use (audio, video, meshes, faces, FWI, DIV2K)",
+        name, help=COMMANDS[name].summary,
         description="The real data files of the README examples and benchmarks, each checked against its sha256. "
                     "They live in $SIRENKIT_DATA when it is set, else in the user cache directory.",
         epilog="Examples:\n  sirenkit data list\n  sirenkit data fetch audio/gt_bach.wav\n  sirenkit data fetch meshes\n"

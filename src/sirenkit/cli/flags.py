@@ -17,10 +17,14 @@ from typing import Any
 
 from sirenkit.config import FieldConfig, FitConfig, field_docs
 from sirenkit.errors import ConfigError
-from sirenkit.protocols import merge_loss_weights
-from sirenkit.runs import upgrade_config
 
 PROG = "sirenkit"
+OMEGA_HELP = (
+    "omega_0: each sine layer computes sin(omega_0 * (W x + b)). The first layer's omega_0 sets the "
+    "highest frequency the field starts with (30 for images with coordinates in [-1, 1]; 3000 for audio); "
+    "too low blurs detail, too high gives noise between samples."
+)
+DEVICE_HELP = "auto (cuda when available, else cpu), cpu, cuda or mps (Apple GPUs, where PyTorch has it) (default: auto)"
 PRECEDENCE = "Precedence: command-line flags > --config run.json (a partial JSON merges over) > the task's presets > defaults."
 RESUME_HELP = ("continue the run in --out from its checkpoint, on the schedule it was started with: a changed --steps "
                "(or any other setting but --device, --max-seconds, --target-psnr, --log-every, --eval-every, --save-every) "
@@ -60,7 +64,9 @@ def add_dataclass_flags(parser: argparse.ArgumentParser, cls: type, title: str, 
             continue
         default = getattr(defaults, f.name)
         help_text = f"{docs.get(f.name, '')} (default: {default})"
-        if f.type.startswith("tuple["):  # two numbers; the docstring starts with their names, e.g. "X Y: ..."
+        if f.name == "size":
+            add_size_flag(group, pair=f.type.startswith("tuple["), default=argparse.SUPPRESS, help_text=help_text)
+        elif f.type.startswith("tuple["):  # two numbers; the docstring starts with their names, e.g. "X Y: ..."
             group.add_argument(flag(f.name), dest=f.name, type=int if "int" in f.type else float, nargs=2,
                                default=argparse.SUPPRESS, help=help_text, metavar=tuple(docs.get(f.name, "A B").split(":")[0].split()[:2]))
         elif f.type == "bool":
@@ -70,6 +76,37 @@ def add_dataclass_flags(parser: argparse.ArgumentParser, cls: type, title: str, 
             kind = {"int": int, "float": float, "str": str}[f.type]
             group.add_argument(flag(f.name), dest=f.name, type=kind, default=argparse.SUPPRESS, help=help_text,
                                metavar=f.name.upper() if kind is str else kind.__name__.upper())
+
+
+class SizeAction(argparse.Action):
+    """`--size N` or `--size H W`, in every command: N means N N, so both forms give the same result.
+
+    A command whose size is one number (the longer side, aspect kept) takes H W only when H = W, and says so otherwise.
+    """
+
+    def __init__(self, option_strings: Sequence[str], dest: str, *, pair: bool, **kwargs: Any) -> None:
+        self.pair = pair
+        super().__init__(option_strings, dest, nargs="+", type=int, metavar=("H", "W"), **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        if len(values) > 2:
+            raise argparse.ArgumentError(self, f"expected N or H W, got {len(values)} numbers ({' '.join(map(str, values))})")
+        h, w = values if len(values) == 2 else (values[0], values[0])
+        if self.pair:
+            setattr(namespace, self.dest, (h, w))
+        elif h == w:
+            setattr(namespace, self.dest, h)
+        else:
+            raise argparse.ArgumentError(self, f"{h} {w}: this command keeps the picture's aspect, so --size is one number, "
+                                               f"its longer side (--size {max(h, w)}; --size N N means the same as --size N)")
+
+
+def add_size_flag(group: argparse._ActionsContainer, *, pair: bool, default: Any, help_text: str) -> None:
+    """The one `--size` flag: N or H W (see SizeAction)."""
+    forms = "N or H W (N = N N)" if pair else "N, the longer side (--size N N is the same)"
+    group.add_argument("--size", dest="size", action=SizeAction, pair=pair, default=default,
+                       help=f"{forms}: {help_text.removeprefix('H W: ')}")
 
 
 def add_run_flags(parser: argparse.ArgumentParser, default_out: str, *, loss_weights: bool = True) -> None:
@@ -113,6 +150,8 @@ def read_config_json(path: Path) -> dict[str, Any]:
         raise ConfigError(f"--config {path}: not valid JSON ({exc}); fix the file or start from a run's config.json.") from None
     if not isinstance(data, dict):
         raise ConfigError(f"--config {path}: expected a JSON object with task_config, field and fit, got {type(data).__name__}.")
+    from sirenkit.runs import upgrade_config
+
     data = upgrade_config(data)
     unknown = sorted(set(data) - {"task", "task_config", "field", "fit", "versions"})
     if unknown:
@@ -129,6 +168,8 @@ def merge_run_config(task: str, args: argparse.Namespace, config_cls: type, *, f
 
     `field_presets` None means the run has no FieldConfig (prior, image set); `fit_presets` None no FitConfig flags.
     """
+    from sirenkit.protocols import merge_loss_weights
+
     given = vars(args)
     base = base or {}
     if base.get("task") not in (None, task):

@@ -7,17 +7,18 @@ import json
 import sys
 from pathlib import Path
 
+from sirenkit.cli.commands import COMMANDS
 from sirenkit.cli.flags import PRECEDENCE, add_dataclass_flags, add_run_flags
 from sirenkit.cli.train import train
 from sirenkit.errors import ConfigError
 
 
-def add_prior_parsers(sub: argparse._SubParsersAction) -> None:
-    """The `prior-train` and `inpaint` commands."""
+def add_prior_train_parser(sub: argparse._SubParsersAction, name: str = "prior-train") -> None:
+    """The `prior-train` command."""
     from sirenkit.prior.config import PriorConfig
 
     p = sub.add_parser(
-        "prior-train", help="train a prior over faces on the training people; test MSE at 10/100/1000/half context pixels",
+        name, help=COMMANDS[name].summary,
         description="Train a prior (hypernetwork or modulated SIREN, paper Sec. 4.4) on the Olivetti faces of the training "
                     "people and report the test MSE (pixel values in [-1, 1], all pixels) at 10, 100, 1000 context pixels "
                     "and the top half. Trains on the one loop (checkpoints, exact --resume, NaN guard). Runs on several "
@@ -31,8 +32,11 @@ def add_prior_parsers(sub: argparse._SubParsersAction) -> None:
     add_run_flags(p, "runs/prior-<model>", loss_weights=False)
     p.set_defaults(handler=train, task="prior")
 
+
+def add_inpaint_parser(sub: argparse._SubParsersAction, name: str = "inpaint") -> None:
+    """The `inpaint` command."""
     inpaint = sub.add_parser(
-        "inpaint", help="inpaint faces from a few pixels with a trained prior",
+        name, help=COMMANDS[name].summary,
         description="Show a trained prior a few pixels of each face and let it draw the rest. Writes inpaint.png (a row per "
                     "face: the context, blue where unseen, and the inpainted face for each --context, then the ground truth), "
                     "interpolation.png (faces from latents between the first two faces) and inpaint.json (MSE per face). "

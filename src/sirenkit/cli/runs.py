@@ -11,6 +11,8 @@ import dataclasses
 import json
 from pathlib import Path
 
+from sirenkit.cli.commands import COMMANDS
+from sirenkit.cli.flags import DEVICE_HELP, add_size_flag
 from sirenkit.errors import ConfigError
 from sirenkit.protocols import capability
 from sirenkit.render import DEFAULT_CHUNK_SIZE
@@ -38,6 +40,58 @@ INSTEAD = {
 
 DEFAULT_RENDER_SUFFIX = {"audio": ".wav", "video": ".mp4"}
 """File type of `sirenkit render` without --out, by the run's task (PNG otherwise)."""
+
+
+def add_render_parser(sub: argparse._SubParsersAction, name: str = "render") -> None:
+    """The `render` command."""
+    p = sub.add_parser(name, help=COMMANDS[name].summary,
+                            description="Render a saved run at any resolution, in chunks of bounded memory. What is drawn "
+                                        "follows the task in the run's config.json: image runs as pictures, audio as sound, "
+                                        "video as MP4; any other run is refused with what its task offers instead.",
+                            epilog="Examples:\n  sirenkit render runs/image-camera --size 2048 2048 --out camera_2048.png\n"
+                                   "  sirenkit render runs/audio-bach --sample-rate 88200 --out bach_2x.wav\n"
+                                   "  sirenkit render runs/video-bikes --frames 64 --fps 8 --size 128 320 --out slow.mp4",
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("run", type=Path, help="run folder or model.safetensors")
+    add_size_flag(p, pair=True, default=None,
+                  help_text="output height and width in pixels (images: required; video: default the fitted size)")
+    p.add_argument("--out", type=Path, default=None,
+                        help="output file: PNG for images, WAV for audio, MP4 for video (default: RUNNAME-render.png/.wav/.mp4 here)")
+    p.add_argument("--sample-rate", type=int, default=None, help="audio: output rate in Hz (default: the clip's; 2x = upsampled)")
+    p.add_argument("--duration-s", type=float, default=None,
+                        help="audio: output length in seconds for the clip's time span (default: the clip's; longer = slower)")
+    p.add_argument("--frames", type=int, default=None,
+                        help="video: frames over the clip's time span (default: the clip's; more = slow motion)")
+    p.add_argument("--fps", type=float, default=None, help="video: frame rate of the MP4 (default: the clip's)")
+    p.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE,
+                        help=f"points per forward pass (default: {DEFAULT_CHUNK_SIZE})")
+    p.add_argument("--device", default="auto", help=DEVICE_HELP)
+    p.set_defaults(handler=render)
+
+
+def add_mesh_parser(sub: argparse._SubParsersAction, name: str = "mesh") -> None:
+    """The `mesh` command."""
+    p = sub.add_parser(name, help=COMMANDS[name].summary,
+                          description="Marching cubes on a saved SDF run's field, evaluated in chunks (memory bounded by "
+                                      "--chunk-size, plus resolution^3 floats for the grid); writes mesh.ply, mesh.obj and "
+                                      "mesh.png in the input's original units.",
+                          epilog="Example:\n  sirenkit mesh runs/sdf-bunny --resolution 512",
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("run", type=Path, help="run folder made by 'sirenkit sdf'")
+    p.add_argument("--resolution", type=int, default=256, help="grid points per axis (default: 256; 512 needs 512 MiB)")
+    p.add_argument("--out", type=Path, default=None, help="folder for the mesh files (default: the run folder)")
+    p.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE,
+                      help=f"points per forward pass (default: {DEFAULT_CHUNK_SIZE})")
+    p.add_argument("--device", default="auto", help=DEVICE_HELP)
+    p.set_defaults(handler=mesh)
+
+
+def add_info_parser(sub: argparse._SubParsersAction, name: str = "info") -> None:
+    """The `info` command."""
+    p = sub.add_parser(name, help=COMMANDS[name].summary,
+                          description="Print a run's task, settings, model size, metrics and sub-runs.")
+    p.add_argument("run", type=Path, help="run folder or model.safetensors")
+    p.set_defaults(handler=info)
 
 
 def render(args: argparse.Namespace) -> int:

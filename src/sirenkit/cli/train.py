@@ -7,9 +7,20 @@ import contextlib
 import os
 from pathlib import Path
 
-from sirenkit.cli.flags import log_to, merge_run_config, read_config_json, refuse_changes
-from sirenkit.config import FieldConfig, FitConfig, from_dict
-from sirenkit.errors import ConfigError
+from sirenkit.cli.commands import COMMANDS, task_of
+from sirenkit.cli.flags import (
+    CLI_FIT_DEFAULTS,
+    OMEGA_HELP,
+    PRECEDENCE,
+    add_dataclass_flags,
+    add_run_flags,
+    log_to,
+    merge_run_config,
+    read_config_json,
+    refuse_changes,
+)
+from sirenkit.config import FieldConfig, FitConfig, field_docs, from_dict
+from sirenkit.errors import ConfigError, DataError
 from sirenkit.runs import IMAGE_SET, LOG_FILE, PRIOR, lock, prepare, record
 
 HEADLINE = ("psnr", "ssim", "mse", "snr_db", "psnr_std", "f_score", "normal_consistency", "chamfer_l1", "surface_distance")
@@ -19,6 +30,33 @@ BOOKKEEPING = ("steps", "train_seconds", "seconds_per_step", "stopped_by")
 def has_field_flags(task: str) -> bool:
     """Whether the task's model is a FieldConfig field (not a prior or a stack), so it gets the field flags."""
     return task not in (PRIOR, IMAGE_SET)
+
+
+def add_task_parser(sub: argparse._SubParsersAction, command: str) -> None:
+    """The training command of one registry task: its config, the field's and the fit's flags, and the run folder's."""
+    from sirenkit.tasks import TASKS
+
+    name = task_of(command)
+    spec = TASKS[name]
+    examples = spec.cli_examples or (f"sirenkit {name} --steps 300 --size 128 --out runs/{name}-quick",
+                                     f"sirenkit {name} astronaut --size 128 --steps 300 --hidden-features 128")
+    summary = COMMANDS[command].summary
+    p = sub.add_parser(
+        command, help=summary, description=f"{summary}\n\n{OMEGA_HELP}\n\n{PRECEDENCE}",
+        epilog="Examples (each runs on a laptop CPU in about a minute):\n" + "".join(f"  {e}\n" for e in examples),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    defaults = spec.config()
+    for positional in spec.positionals:
+        p.add_argument(positional, nargs="?", default=argparse.SUPPRESS,
+                       help=f"{field_docs(spec.config).get(positional, '')} (default: {getattr(defaults, positional)})")
+    add_dataclass_flags(p, spec.config, f"{name} options", skip=spec.positionals)
+    if has_field_flags(name):
+        add_dataclass_flags(p, FieldConfig, "field (network) options", skip=("in_features", "out_features"),
+                            defaults=FieldConfig(**spec.field_presets))
+    add_dataclass_flags(p, FitConfig, "training options", skip=spec.unused_fit_options,
+                        defaults=FitConfig(**(CLI_FIT_DEFAULTS | spec.fit_presets)))
+    add_run_flags(p, f"runs/{name}-<source>, numbered if it exists", loss_weights="loss_weights" in field_docs(spec.config))
+    p.set_defaults(handler=train, task=name)
 
 
 def train(args: argparse.Namespace) -> int:
@@ -38,6 +76,7 @@ def train(args: argparse.Namespace) -> int:
         refuse_changes(args.out, saved, merged)
     else:
         merged = merge_run_config(name, args, spec.config, base=read_config_json(args.config) if args.config else None, **presets)
+    merged["task_config"] = resolve_data_names(merged["task_config"])
     task_config = from_dict(spec.config, merged["task_config"], where="task_config")
     if name == PRIOR:
         from sirenkit.tasks.prior import check_world, fit_config
@@ -70,6 +109,24 @@ def train(args: argparse.Namespace) -> int:
     if writer:
         _summary(name, out, task, result)
     return 0
+
+
+def resolve_data_names(task_config: dict) -> dict:
+    """A name from `sirenkit data list` (audio/gt_bach.wav, or a folder such as images/div2k16) stands for that file
+    in the data folder wherever no local file has the name, so `sirenkit audio audio/gt_bach.wav` runs in any folder."""
+    from sirenkit.data import DATA_ENV, REGISTRY, data_dir
+
+    resolved = dict(task_config)
+    for key, value in task_config.items():
+        name = value.rstrip("/") if isinstance(value, str) else ""
+        if not name or Path(value).exists() or not any(entry == name or entry.startswith(name + "/") for entry in REGISTRY):
+            continue
+        local = data_dir() / name
+        if not local.exists():
+            raise DataError(f"{name}: not here and not in the data folder {data_dir()}; run `sirenkit data fetch {name}` "
+                            f"(or set {DATA_ENV} to a folder that holds it).")
+        resolved[key] = str(local)
+    return resolved
 
 
 def _build_model(name: str, task: object, merged: dict, fit_settings: FitConfig):

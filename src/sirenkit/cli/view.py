@@ -6,15 +6,16 @@ import argparse
 import webbrowser
 from pathlib import Path
 
+from sirenkit.cli.commands import COMMANDS
 from sirenkit.errors import ConfigError
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-def add_view_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_view_parser(subparsers: argparse._SubParsersAction, name: str = "view") -> None:
     """The `view` subcommand."""
     p = subparsers.add_parser(
-        "view", help="look inside fitted fields in the browser: deep zoom, audio, SDF slices, live training curves",
+        name, help=COMMANDS[name].summary,
         description="Serve a local, read-only page for one or more run folders (side by side). It renders tiles, "
                     "audio and slices from each saved field on demand and shows metrics.jsonl as it grows, so it "
                     "also works on a run that is still training. Works offline.",

@@ -71,7 +71,7 @@ class PriorConfig:
     max_seconds: float = 0.0
     """Stop after this much training time in seconds; 0 turns it off."""
     device: str = "auto"
-    """Where to train: auto (cuda when available), cpu or cuda (with torchrun: cuda:LOCAL_RANK)."""
+    """Where to train: auto (cuda when available), cpu, cuda (with torchrun: cuda:LOCAL_RANK) or mps (Apple GPUs)."""
 
     def __post_init__(self) -> None:
         check_choice(self, "model", MODELS)

@@ -8,8 +8,9 @@ import numpy as np
 import torch
 
 from sirenkit.errors import ConfigError, DataError
-from sirenkit.io.image import load_image, save_image
+from sirenkit.io.image import load_image
 from sirenkit.io.run_dir import write_json
+from sirenkit.plots import save_image_grid
 from sirenkit.prior.context import EVAL_SEED, eval_context
 from sirenkit.prior.models import PriorModel
 
@@ -77,18 +78,23 @@ def write_inpainting(out: Path, model: PriorModel, faces: np.ndarray, specs: lis
     if len(faces) == 0:
         raise DataError("no faces to inpaint; pass --image FILE or --test-index I.")
     out.mkdir(parents=True, exist_ok=True)
-    columns, report = [], {}
+    columns, titles, report = [], [], {}
     for spec in specs:
         pred, mask = inpaint_faces(model, faces, spec)
         columns += [_context_tiles(faces, mask), _grey(pred)]
+        titles += [f"context: {spec} px (blue unseen)", f"inpainted from {spec}"]
         for label, p, f in zip(labels, pred, faces):
             report.setdefault(label, {})[f"mse_{spec}"] = float(((p - f) ** 2).mean())
     columns.append(_grey(faces))
-    rows = [_strip([column[i] for column in columns]) for i in range(len(faces))]
-    paths = [save_image(out / "inpaint.png", _stack(rows))]
+    titles.append("ground truth")
+    tiles = [[column[i] for column in columns] for i in range(len(faces))]
+    paths = [save_image_grid(out / "inpaint.png", tiles, row_labels=labels, column_titles=titles)]
     a, b = (faces[0], faces[1]) if len(faces) > 1 else (faces[0], faces[0][:, ::-1].copy())
-    strip = [_grey(a[None])[0], *_grey(interpolate_latents(model, a, b)), _grey(b[None])[0]]
-    paths.append(save_image(out / "interpolation.png", _strip(strip)))
+    names = (labels[0], labels[1]) if len(faces) > 1 else (labels[0], f"{labels[0]}, mirrored")
+    between = interpolate_latents(model, a, b)
+    strip = [_grey(a[None])[0], *_grey(between), _grey(b[None])[0]]
+    steps = [f"latent {t:.2f}" for t in np.linspace(0.0, 1.0, len(between))]
+    paths.append(save_image_grid(out / "interpolation.png", [strip], column_titles=[names[0], *steps, names[1]]))
     paths.append(write_json(out / "inpaint.json", {"columns": [f"{kind} {s}" for s in specs for kind in ("context", "inpainted")]
                                                    + ["ground truth"], "mse": report}))
     return paths
@@ -103,13 +109,3 @@ def _grey(images: np.ndarray) -> np.ndarray:
 def _context_tiles(faces: np.ndarray, mask: np.ndarray) -> np.ndarray:
     shown = np.where(mask[..., None] > 0, np.repeat(np.clip((faces + 1.0) / 2.0, 0, 1)[..., None], 3, -1), UNSEEN)
     return shown.repeat(ZOOM, axis=1).repeat(ZOOM, axis=2).astype(np.float32)
-
-
-def _strip(tiles: list[np.ndarray], gap: int = 2) -> np.ndarray:
-    spacer = np.ones((tiles[0].shape[0], gap, 3), dtype=np.float32)
-    return np.concatenate([x for tile in tiles for x in (tile, spacer)][:-1], axis=1)
-
-
-def _stack(rows: list[np.ndarray], gap: int = 2) -> np.ndarray:
-    spacer = np.ones((gap, rows[0].shape[1], 3), dtype=np.float32)
-    return np.concatenate([x for row in rows for x in (row, spacer)][:-1], axis=0)

@@ -17,6 +17,7 @@ from sirenkit.differences import GRADIENT_FILTERS, image_gradient
 from sirenkit.errors import ConfigError, ShapeError
 from sirenkit.io.image import load_image, save_image
 from sirenkit.metrics import psnr
+from sirenkit.plots import save_image_grid
 from sirenkit.protocols import Batch, merge_loss_weights
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_derivatives, render_image_file
 from sirenkit.samplers import GridSampler, grid
@@ -184,5 +185,7 @@ class BlendTask:
     def export(self, field: nn.Module, out_dir: Path) -> list[Path]:
         image, _ = self.reconstruct(field)
         paths = [save_image(out_dir / "blend.png", image), save_image(out_dir / "naive.png", self.naive)]
-        paths.append(save_image(out_dir / "comparison.png", np.concatenate([self.naive, image], axis=1)))
+        titles = ["background", "naive paste (cut and paste)", f"blended by the field (guide: {self.config.guide})"]
+        paths.append(save_image_grid(out_dir / "comparison.png", [[self.background, self.naive, image]], column_titles=titles,
+                                     tile_inches=3.2))
         return paths

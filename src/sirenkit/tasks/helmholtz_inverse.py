@@ -26,8 +26,9 @@ from torch import Tensor, nn
 
 from sirenkit import ops
 from sirenkit.config import check_positive
-from sirenkit.errors import ConfigError, DataError
+from sirenkit.errors import ConfigError, DataError, did_you_mean
 from sirenkit.io.arrays import DEFAULT_DATA, ReceiverData, load_receiver_data, save_array
+from sirenkit.physics.fwi import bounded_velocity
 from sirenkit.physics.helmholtz import (
     FIELD_SCALE,
     cylinder_velocity,
@@ -41,6 +42,8 @@ from sirenkit.protocols import Batch, merge_loss_weights
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_complex, evaluate_points
 from sirenkit.samplers import disc_points, grid
 
+METHODS = ("pinn", "hybrid")
+"""Inversion methods: see `HelmholtzInverseConfig.method`."""
 LOSS_WEIGHTS = {"residual_off": 1.0, "residual_on": 0.14, "data": 30.0, "background": 30.0}
 """Default weights of the FWI terms; see `HelmholtzInverseConfig.loss_weights`."""
 
@@ -75,9 +78,23 @@ class HelmholtzInverseConfig:
     """The network outputs each field divided by field_scale (not the slowness): see `sirenkit.physics.helmholtz.FIELD_SCALE`."""
     pretrain_steps: int = 0
     """First steps fit the fields with the velocity held at the background (term `background`, mean |m - 1|) and no
-    receiver term, as the reference's --pretrain run before FWI; 0 starts FWI at once."""
+    receiver term, as the reference's --pretrain run before FWI; 0 starts FWI at once. The hybrid fits only the
+    velocity to the background in these steps (no FD solve; a SIREN's last bias otherwise starts it up to 0.06 off in
+    the logit): a few dozen suffice."""
+    method: str = "pinn"
+    """pinn: one network holds the wavefields and the slowness, trained on the PDE residual and the data (the paper's);
+    hybrid: the network holds only the velocity (always bounded, see v_min), the wavefields come from the FD solver on the
+    reference grid and the loss is the receiver misfit, differentiated by the adjoint state (implicit FWI, Sun et al. 2023).
+    The hybrid takes every free node of the grid each step (--batch-size is ignored) and wants a larger --lr (1e-3)."""
+    bounded_velocity: bool = False
+    """pinn: velocity = v_min + (v_max - v_min) sigmoid(theta), theta = 0 at the background, instead of the reference's
+    slowness max(out, -0.999) + 1 (which lets the velocity run to 30)."""
+    v_min: float = 0.5
+    """Lowest velocity of the bounded parametrisation (--bounded-velocity, and the hybrid); below the background 1."""
+    v_max: float = 3.0
+    """Highest velocity of the bounded parametrisation; above the background 1."""
     reference_size: int = 201
-    """Nodes per axis of the grid for the FD reference fields and the velocity metric."""
+    """Nodes per axis of the grid for the FD reference fields and the velocity metric (and the hybrid's FD solves)."""
     chunk_size: int = DEFAULT_CHUNK_SIZE
     """Points per forward pass when evaluating and exporting (bounds memory)."""
     loss_weights: dict[str, float] = field(default_factory=lambda: dict(LOSS_WEIGHTS))
@@ -93,6 +110,11 @@ class HelmholtzInverseConfig:
         if not 0.0 <= self.pml_width < 1.0:
             raise ConfigError(f"pml_width={self.pml_width} must lie in [0, 1); use the reference 0.5.")
         self.loss_weights = merge_loss_weights(LOSS_WEIGHTS, self.loss_weights, task="helmholtz-inverse")
+        if self.method not in METHODS:
+            raise ConfigError(f"unknown method '{self.method}'; choose one of: {', '.join(METHODS)}{did_you_mean(self.method, METHODS)}.")
+        if not 0.0 < self.v_min < 1.0 < self.v_max:
+            raise ConfigError(f"velocity bounds v_min={self.v_min}, v_max={self.v_max} must satisfy 0 < v_min < 1 < v_max "
+                              "(the background velocity is 1); e.g. --v-min 0.5 --v-max 3.")
 
 
 TRUE_CYLINDER = (0.1, 2.0)
@@ -109,7 +131,8 @@ class HelmholtzInverseTask:
     ``residual_off`` and ``residual_on``, the mean |re|, |im| of every source's residual off and on
     its own source; ``data``, the mean |re|, |im| of field - measurement at the receivers. The
     squared slowness is ``max(out[-1], -0.999) + 1`` (the reference's), fixed to 1 beyond
-    `known_margin`.
+    `known_margin`; with ``bounded_velocity`` it is 1/v² of `physics.fwi.bounded_velocity` instead.
+    ``method="hybrid"`` makes `from_config` build `HelmholtzHybridTask` (velocity network, FD wavefields).
 
     `evaluate` reports the velocity error (``velocity_mae``, ``velocity_rmse``; and ``velocity_mae_start``
     of the uniform starting model) against the true cylinder on the reference grid inside the PML,
@@ -128,14 +151,16 @@ class HelmholtzInverseTask:
     """CLI start for a CPU (flags win). The reference: 115² points, lr 2e-5, 80,000 steps on a GPU."""
     cli_examples: ClassVar[tuple[str, ...]] = (
         "sirenkit helmholtz-inverse --steps 3000 --pretrain-steps 1000 --compile --out runs/fwi",
-        "sirenkit helmholtz-inverse --data $SIRENKIT_DATA/helmholtz/data_cylinder_5.mat --steps 300 --batch-size 2048")
+        "sirenkit helmholtz-inverse --data $SIRENKIT_DATA/helmholtz/data_cylinder_5.mat --steps 300 --batch-size 2048",
+        "sirenkit helmholtz-inverse --method hybrid --steps 110 --pretrain-steps 30 --lr 1e-3 --hidden-features 64 "
+        "--first-omega-0 10 --reference-size 101 --out runs/fwi-hybrid")
 
     def __init__(self, data: ReceiverData, config: HelmholtzInverseConfig | None = None) -> None:
         self.config = config = config or HelmholtzInverseConfig()
         self.loss_weights = dict(config.loss_weights)
         self.device = torch.device("cpu")
         inner = 1.0 - config.pml_width
-        outside = [tuple(s) for s in data.sources if not (abs(s[0]) < inner and abs(s[1]) < inner)]
+        outside = [tuple(float(c) for c in s) for s in data.sources if not (abs(s[0]) < inner and abs(s[1]) < inner)]
         if outside:
             raise DataError(f"source {outside[0]} lies in the PML or outside the domain; sources must satisfy |x|, |y| < {inner:g}")
         self.data = data
@@ -168,6 +193,10 @@ class HelmholtzInverseTask:
     def from_config(cls, config: HelmholtzInverseConfig) -> HelmholtzInverseTask:
         path = config.data or str(Path(os.environ.get("SIRENKIT_DATA", Path(__file__).resolve().parents[3] / ".." / "shared"
                                                       / "data")) / DEFAULT_DATA)
+        if config.method == "hybrid":
+            from sirenkit.tasks.helmholtz_hybrid import HelmholtzHybridTask
+
+            return HelmholtzHybridTask(load_receiver_data(path), config)
         return cls(load_receiver_data(path), config)
 
     def _reference_field(self, source: tuple[float, float]) -> np.ndarray:
@@ -198,8 +227,14 @@ class HelmholtzInverseTask:
         return Batch(coords.to(self.device), {"source": g.to(self.device), "pretrain": pretrain.to(self.device)})
 
     def slowness2(self, out: Tensor, coords: Tensor) -> Tensor:
-        """Squared slowness from the last channel: max(out, -0.999) + 1, and 1 beyond known_margin. Shape: (N,)."""
-        m = out[:, -1].clamp(min=-0.999) + 1.0
+        """Squared slowness from the last channel, 1 beyond known_margin. Shape: (N,).
+
+        The reference's max(out, -0.999) + 1, or 1/v² of `bounded_velocity` with --bounded-velocity.
+        """
+        if self.config.bounded_velocity:
+            m = bounded_velocity(out[:, -1], self.config.v_min, self.config.v_max) ** -2
+        else:
+            m = out[:, -1].clamp(min=-0.999) + 1.0
         known = coords.abs().max(-1).values > self.config.known_margin
         return torch.where(known, torch.ones_like(m), m)
 
@@ -228,11 +263,14 @@ class HelmholtzInverseTask:
 
     def evaluate(self, field: nn.Module) -> dict[str, float]:
         fields, velocity = self.predict(field)
+        at_receivers = evaluate_complex(field, self.receivers, chunk_size=self.config.chunk_size)[:, : self.n_sources]
+        return self.score(fields, velocity, self.config.field_scale * at_receivers)
+
+    def score(self, fields: np.ndarray, velocity: np.ndarray, at_receivers: np.ndarray) -> dict[str, float]:
+        """The metrics of fields (F, n, n), velocity (n, n) on the reference grid and the fields at the receivers (R, F)."""
         truth = self.true_velocity[self.inside]
         error = velocity[self.inside] - truth
         mse = float(np.mean(np.abs(fields[:, self.field_mask] - self.reference[:, self.field_mask]) ** 2) / 2.0)
-        at_receivers = evaluate_complex(field, self.receivers, chunk_size=self.config.chunk_size)[:, : self.n_sources]
-        at_receivers = self.config.field_scale * at_receivers
         misfit = np.linalg.norm(at_receivers - self.data.values) / np.linalg.norm(self.data.values)
         anomaly = self.true_velocity[self.inside] != 1.0
         contrast = float(velocity[self.inside][anomaly].mean() - velocity[self.inside][~anomaly].mean())

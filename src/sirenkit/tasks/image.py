@@ -57,6 +57,8 @@ class ImageTask(ValueFit):
     """
 
     name = "image"
+    reports_psnr = True
+    """Its metrics hold a "psnr", so `--target-psnr` can stop its runs (`TaskSpec.unused_fit_options`)."""
     in_features = 2
     field_presets: ClassVar[dict[str, float]] = {"weight_scale": 1.5}
     """FieldConfig defaults for images: weight scaling 1.5, chosen on the cameraman and checked on the astronaut
@@ -136,7 +138,7 @@ class ImageTask(ValueFit):
         paths = [save_image(out_dir / "reconstruction.png", pred)]
         rows = [("ground truth (finite differences)", self.image, *image_derivatives(self.image)),
                 ("fit (exact derivatives)", pred, *derivative_images(field, self.shape, chunk_size=self.config.chunk_size))]
-        paths.append(save_derivative_panel(out_dir / "panel.png", rows))
+        paths.append(save_derivative_panel(out_dir / "panel.png", rows, truth=self.image))
         return paths
 
 

@@ -67,6 +67,8 @@ class ImageSetTask:
     """
 
     name = "image-set"
+    reports_psnr = True
+    """Its metrics hold a "psnr", so `--target-psnr` can stop its runs (`TaskSpec.unused_fit_options`)."""
     in_features = 2
     fit_presets: ClassVar[dict[str, float | int]] = {"steps": 300}
     cli_examples: ClassVar[tuple[str, ...]] = ("sirenkit fit-images faces/ --size 32 --steps 300 --out runs/faces",

@@ -110,6 +110,8 @@ class PoissonTask:
     """
 
     name = "poisson"
+    reports_psnr = True
+    """Its metrics hold a "psnr", so `--target-psnr` can stop its runs (`TaskSpec.unused_fit_options`)."""
     in_features = 2
     shape: tuple[int, int]
     """The `shape` capability (`sirenkit.protocols`): the sampling grid, the image's (H, W) pixels; `fields.build` sizes a positional
@@ -175,7 +177,8 @@ class PoissonTask:
         norm = lambda g: np.linalg.norm(g.mean(-2), axis=-1)  # noqa: E731
         rows = [(f"target ({self.config.supervise} only is fitted)", self.image, norm(self.gradient), self.laplacian.mean(-1)),
                 ("fit: reconstruction", r["image"], norm(r["gradient"]), r["laplacian"].mean(-1))]
-        return [save_image(out_dir / "reconstruction.png", r["image"]), save_derivative_panel(out_dir / "panel.png", rows),
+        return [save_image(out_dir / "reconstruction.png", r["image"]),
+                save_derivative_panel(out_dir / "panel.png", rows, truth=self.image),
                 write_json(out_dir / UNSEEN_FILE, {"supervise": self.config.supervise, "coefficients": r["unseen"].tolist()})]
 
     @classmethod

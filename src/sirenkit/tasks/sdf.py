@@ -260,7 +260,10 @@ def remesh(run: str | Path, *, resolution: int = 256, chunk_size: int = DEFAULT_
         if saved.is_file():
             task.normalization = Normalization.load(saved)
         mesh = task.mesh(field)
-        result = task.compare(mesh) if task.reference is not None else {}
+        result = task.compare(mesh) if task.reference is not None and len(mesh.faces) else {}
+    if not len(mesh.faces):
+        raise DataError(f"{run}: the field has no surface (it does not change sign on the {resolution}^3 grid), so there is "
+                        f"nothing to mesh; {run / 'sdf_slices.png'} shows the field. Train longer (--steps), then mesh again.")
     result = {"vertices": float(len(mesh.vertices)), "faces": float(len(mesh.faces)), "watertight": float(mesh.is_watertight),
               **result}
     out = Path(out) if out is not None else run

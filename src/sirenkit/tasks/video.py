@@ -23,7 +23,7 @@ from sirenkit.errors import ConfigError
 from sirenkit.io.run_dir import write_json
 from sirenkit.io.video import load_video, parse_frames, write_video
 from sirenkit.metrics import psnr, ssim
-from sirenkit.plots import save_frame_psnr
+from sirenkit.plots import save_frame_psnr, save_image_grid
 from sirenkit.protocols import Batch, merge_loss_weights
 from sirenkit.render import DEFAULT_CHUNK_SIZE, VIDEO_SUFFIXES, check_chunk_size, check_render_out, evaluate_grid, run_metadata
 
@@ -73,6 +73,8 @@ class VideoTask:
     """
 
     name = "video"
+    reports_psnr = True
+    """Its metrics hold a "psnr", so `--target-psnr` can stop its runs (`TaskSpec.unused_fit_options`)."""
     in_features = 3
     shape: tuple[int, int, int]
     """The `shape` capability (`sirenkit.protocols`): the sampling grid, the clip's (T, H, W) pixels; `fields.build` sizes a positional
@@ -201,7 +203,7 @@ class VideoTask:
         paths = [write_video(out_dir / "reconstruction.mp4", frames(), fps=self.fps, size=self.shape[1:])]
         paths.append(write_json(out_dir / VIDEO_FILE, {"frames": self.shape[0], "height": self.shape[1], "width": self.shape[2],
                                                        "channels": self.out_features, "fps": self.fps}))
-        paths.append(save_strip(out_dir / "frames.png", strip, shown))
+        paths.append(save_strip(out_dir / "frames.png", strip, shown, psnrs))
         paths.append(save_frame_psnr(out_dir / "frame_psnr.png", psnrs))
         return paths
 
@@ -237,8 +239,9 @@ class _AtTime(nn.Module):
         return self.field(torch.cat([t, coords], dim=-1))
 
 
-def save_strip(path: Path, strip: list[np.ndarray], shown: np.ndarray) -> Path:
-    """Ground truth (top) over fit (bottom) for evenly spaced frames, side by side, as one PNG."""
-    from sirenkit.io.image import save_image
-
-    return save_image(path, np.concatenate(strip, axis=1).astype(np.float32) / 255.0)
+def save_strip(path: Path, strip: list[np.ndarray], shown: np.ndarray, psnrs: list[float]) -> Path:
+    """Ground truth (top row) over fit (bottom row) for evenly spaced frames, labelled with the frame and its PSNR."""
+    h = strip[0].shape[0] // 2
+    titles = [[f"frame {i}" for i in shown], [f"fit: PSNR {psnrs[i]:.1f} dB" for i in shown]]
+    return save_image_grid(path, [[s[:h] for s in strip], [s[h:] for s in strip]], row_labels=["ground truth", "fit"],
+                           titles=titles)

@@ -23,7 +23,7 @@ from sirenkit.config import check_positive
 from sirenkit.errors import ConfigError
 from sirenkit.io.arrays import save_array
 from sirenkit.physics.wave import gaussian_pulse, solve_wave_fdtd
-from sirenkit.plots import save_wave_frames
+from sirenkit.plots import field_label, save_wave_frames
 from sirenkit.protocols import Batch, merge_loss_weights
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_points
 
@@ -228,4 +228,5 @@ class WaveTask:
         out_dir = Path(out_dir)
         frames = self.frames(field)
         return [save_array(out_dir / "field.npy", frames), save_array(out_dir / "reference.npy", self.reference),
-                save_wave_frames(out_dir / "frames.png", frames, self.reference, self.frame_times)]
+                save_wave_frames(out_dir / "frames.png", frames, self.reference, self.frame_times,
+                                 method=field_label(field))]

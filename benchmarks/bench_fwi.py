@@ -1,0 +1,116 @@
+"""FWI methods side by side on data_cylinder_5.mat: the FD adjoint baseline, the PINN, the PINN with a bounded velocity, the hybrid.
+
+One method per run (each fits in 10 minutes on a 2-core CPU), each into its own result file
+benchmarks/results/fwi_method_<method>.json; `report.py` joins them into one table. Budgets are
+counts of iterations or steps, not seconds, so the quality figures do not depend on the machine's
+load; the time is reported next to them. Every method is scored by the task's metrics on the same
+n×n grid (`physics.fwi.velocity_metrics`: the velocity inside the PML against the true cylinder,
+r 0.1, velocity 2; the receiver misfit, relative L2).
+
+- fd: `physics.fwi.FDInversion`, L-BFGS-B on the velocity grid bounded to [0.5, 3], from the
+  uniform background (what `bench_fwi_fd.py` runs, with a smaller budget).
+- pinn: `sirenkit helmholtz-inverse` as it is (the paper's method; 3x256 SIREN with 11 outputs,
+  the first third of the steps pretraining the fields with the velocity held at the background).
+- pinn-bounded: the same with --bounded-velocity (v = 0.5 + 2.5·sigmoid(θ + θ₀)).
+- hybrid: --method hybrid (velocity = bounded SIREN, wavefields from the FD solver on the n×n
+  grid, the adjoint-state gradient chained into the network), after `--hybrid-pretrain` steps
+  fitting the velocity to the background.
+
+    SIRENKIT_DATA=../shared/data python benchmarks/bench_fwi.py --method fd|pinn|pinn-bounded|hybrid
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+
+import sirenkit as sk
+from sirenkit.physics.fwi import FDInversion, velocity_metrics
+from sirenkit.tasks.helmholtz_inverse import HelmholtzInverseConfig, HelmholtzInverseTask
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import Provenance, data_dir, publish  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+METHODS = ("fd", "pinn", "pinn-bounded", "hybrid")
+PRETRAIN_FRACTION = 1 / 3
+"""PINN: this share of the steps first fits the fields with the velocity held at the background (as bench_physics.py)."""
+
+
+def run_fd(task: HelmholtzInverseTask, args: argparse.Namespace) -> dict:
+    cfg, data = task.config, task.data
+    problem = FDInversion(data.sources, data.receivers, data.values, n=args.n, wavenumber=cfg.wavenumber, amplitude=task.amplitude,
+                          source_sigma=cfg.source_sigma, pml_width=cfg.pml_width, a0=cfg.a0, known_margin=cfg.known_margin)
+    result = problem.invert(iterations=args.fd_iterations)
+    return {"budget": f"{result.iterations} L-BFGS iterations ({result.evaluations} solves)", "seconds": result.seconds,
+            "data_misfit": result.misfits[-1], "velocity_min": float(result.velocity.min()),
+            "velocity_max": float(result.velocity.max()), **velocity_metrics(result.velocity, task.true_velocity, task.inside)}
+
+
+def run_neural(task: HelmholtzInverseTask, field_config: sk.FieldConfig, fit: sk.FitConfig, budget: str) -> dict:
+    field = sk.build_field(field_config, task=task, seed=fit.seed)
+    start = time.perf_counter()
+    result = sk.fit(field, task, fit)
+    seconds = time.perf_counter() - start
+    _, velocity = task.predict(field)
+    history = [{k: h[k] for k in ("step", "train_seconds", "velocity_mae", "velocity_contrast", "data_misfit") if k in h}
+               for h in result.history]
+    return {"budget": budget, "seconds": seconds, "train_seconds": result.train_seconds, "data_misfit": result.metrics["data_misfit"],
+            "velocity_min": float(velocity.min()), "velocity_max": float(velocity.max()), "field": asdict(field_config),
+            "fit": asdict(fit), "history": history, **velocity_metrics(velocity, task.true_velocity, task.inside)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--method", choices=METHODS, required=True)
+    parser.add_argument("--n", type=int, default=101, help="grid nodes per axis: the metrics' grid, the FD and hybrid solves")
+    parser.add_argument("--fd-iterations", type=int, default=40)
+    parser.add_argument("--pinn-steps", type=int, default=750)
+    parser.add_argument("--pinn-lr", type=float, default=1e-4, help="the CLI's default")
+    parser.add_argument("--batch-size", type=int, default=2048)
+    parser.add_argument("--hybrid-steps", type=int, default=110, help="in all, pretraining included")
+    parser.add_argument("--hybrid-pretrain", type=int, default=30)
+    parser.add_argument("--hybrid-lr", type=float, default=1e-3)
+    parser.add_argument("--hybrid-omega", type=float, default=10.0, help="the hybrid SIREN's first_omega_0 (smoothness of the velocity)")
+    parser.add_argument("--hybrid-hidden", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default); 1 when other work shares the CPU")
+    parser.add_argument("--out", type=Path, default=None, help="default: benchmarks/results/fwi_method_<method>.json")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    provenance = Provenance(f"fwi_method_{args.method}")
+    data = str(data_dir() / "helmholtz" / "data_cylinder_5.mat")
+    base = HelmholtzInverseConfig(data=data, reference_size=args.n)
+    if args.method == "fd":
+        task = HelmholtzInverseTask.from_config(base)
+        row = run_fd(task, args)
+    elif args.method in ("pinn", "pinn-bounded"):
+        config = HelmholtzInverseConfig(**{**asdict(base), "pretrain_steps": int(args.pinn_steps * PRETRAIN_FRACTION),
+                                           "bounded_velocity": args.method == "pinn-bounded"})
+        task = HelmholtzInverseTask.from_config(config)
+        fit = sk.FitConfig(steps=args.pinn_steps, lr=args.pinn_lr, lr_schedule="cosine", lr_final=0.1, batch_size=args.batch_size,
+                           eval_every=max(args.pinn_steps // 5, 1), save_every=10**9, device="cpu")
+        row = run_neural(task, sk.FieldConfig(), fit, f"{args.pinn_steps} steps ({config.pretrain_steps} pretraining) "
+                                                      f"of {args.batch_size} points")
+    else:
+        config = HelmholtzInverseConfig(**{**asdict(base), "method": "hybrid", "pretrain_steps": args.hybrid_pretrain})
+        task = HelmholtzInverseTask.from_config(config)
+        field_config = sk.FieldConfig(hidden_features=args.hybrid_hidden, first_omega_0=args.hybrid_omega)
+        fit = sk.FitConfig(steps=args.hybrid_steps, lr=args.hybrid_lr, lr_schedule="constant",
+                           eval_every=max(args.hybrid_steps // 5, 1), save_every=10**9, device="cpu")
+        row = run_neural(task, field_config, fit, f"{args.hybrid_steps - args.hybrid_pretrain} FD steps "
+                                                  f"(after {args.hybrid_pretrain} pretraining)")
+    report = {"method": args.method, "data": "helmholtz/data_cylinder_5.mat", "grid": args.n, "true_model": list(task.true_model),
+              "data_misfit_true_model": task.true_model_misfit, "threads": torch.get_num_threads(), "result": row}
+    print(json.dumps({k: v for k, v in row.items() if k not in ("history", "field", "fit")}), file=sys.stderr)
+    publish(args.out or ROOT / "benchmarks" / "results" / f"fwi_method_{args.method}.json", report, provenance)
+
+
+if __name__ == "__main__":
+    main()
