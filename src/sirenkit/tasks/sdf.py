@@ -261,6 +261,10 @@ def remesh(run: str | Path, *, resolution: int = 256, chunk_size: int = DEFAULT_
             task.normalization = Normalization.load(saved)
         mesh = task.mesh(field)
         result = task.compare(mesh) if task.reference is not None else {}
+    if not len(mesh.faces):
+        raise DataError(f"{run}: the field has no surface near its input points at --resolution {resolution} (no zero "
+                        "level set, or only pieces far from the points); nothing to mesh. Train the run longer (a new "
+                        "run with more --steps), or check the input's normals (their sign); sdf_slices.png shows the field.")
     result = {"vertices": float(len(mesh.vertices)), "faces": float(len(mesh.faces)), "watertight": float(mesh.is_watertight),
               **result}
     out = Path(out) if out is not None else run
