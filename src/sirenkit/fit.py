@@ -25,7 +25,7 @@ import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from sirenkit import runs
+from sirenkit import budget, runs
 from sirenkit.callbacks import Callback, Checkpointer, FitState, MetricsLog
 from sirenkit.config import FieldConfig, FitConfig, RunConfig, from_dict
 from sirenkit.devices import cpu_lacks_bf16, resolve_device, tune_cpu_allocator
@@ -155,6 +155,7 @@ def _fit(field: nn.Module, task: Task, config: FitConfig, device: torch.device, 
         raise ConfigError("--polish-steps: an L-BFGS line search needs the loss of the whole batch, which each of several "
                           "processes sees only a share of; run the polish in one process, or drop --polish-steps.")
     sampler = _sampler(task, config)
+    _check_step_budget(task, field, config)
     polish_start = config.steps - config.polish_steps
     checkpoint = load_checkpoint(out / CHECKPOINT_FILE) if resume else None
     in_polish = checkpoint is not None and int(checkpoint.get("step", 0)) > polish_start
@@ -279,6 +280,17 @@ def _sampler(task: Task, config: FitConfig) -> GridSampler | None:
     if sampler is not None:
         sampler.use(config.sampler, refresh_every=config.sampler_refresh_every)
     return sampler
+
+
+def _check_step_budget(task: Task, field: nn.Module, config: FitConfig) -> None:
+    """Refuse a step whose activations cannot fit in memory (a full grid of many points through a wide field)."""
+    field_config = getattr(field, "config", None)
+    shape = capability(task, "shape")
+    points = config.batch_size or (budget.grid_points(shape) if shape else 0)
+    if isinstance(field_config, FieldConfig) and points:
+        budget.check_memory(f"one training step on {points} points through a field {field_config.hidden_features} wide",
+                            budget.activation_bytes(points, field_config.hidden_features, field_config.hidden_layers),
+                            fix="pass --batch-size (points per step), or a smaller --hidden-features or --size.")
 
 
 def _check_reports_psnr(task: Task, field: nn.Module) -> None:

@@ -23,7 +23,7 @@ from sirenkit import ops
 from sirenkit.config import check_positive, from_dict, load_run_config
 from sirenkit.errors import ConfigError, DataError
 from sirenkit.io.pointcloud import Normalization, Surface, load_mesh, load_surface, sphere_surface
-from sirenkit.mesh import compare_meshes, extract_mesh, keep_near, save_mesh, save_mesh_picture, save_slices, trim_far
+from sirenkit.mesh import check_mesh_budget, compare_meshes, extract_mesh, keep_near, save_mesh, save_mesh_picture, save_slices, trim_far
 from sirenkit.protocols import Batch, merge_loss_weights
 from sirenkit.render import DEFAULT_CHUNK_SIZE
 
@@ -107,6 +107,7 @@ class SDFTask:
 
     def __init__(self, surface: Surface, *, config: SDFConfig | None = None, reference: trimesh.Trimesh | None = None) -> None:
         self.config = config or SDFConfig()
+        check_mesh_budget(self.config.resolution)  # the export's grid: refused before the fit, not after it
         self.loss_weights = dict(self.config.loss_weights)
         self.surface = surface
         self.normalization = Normalization.from_points(surface.points, extent=self.config.extent)
