@@ -163,8 +163,12 @@ class SDFTask:
             terms["normal"] = (1.0 - cos).sum() / total
         return terms
 
-    def mesh(self, field: nn.Module, *, resolution: int | None = None) -> trimesh.Trimesh:
-        """The field's zero level set in the input's units (cached until the weights change)."""
+    def mesh(self, field: nn.Module, *, resolution: int | None = None, empty_ok: bool = True) -> trimesh.Trimesh:
+        """The field's zero level set in the input's units (cached until the weights change).
+
+        A field with no zero level set gives an empty mesh (with a warning), or, with ``empty_ok=False``,
+        the DataError that says so.
+        """
         resolution = resolution or self.config.resolution
         key = (resolution, *((id(p), p._version) for p in field.parameters()))
         if self._mesh is None or self._mesh[0] != key:
@@ -173,6 +177,8 @@ class SDFTask:
             try:
                 mesh = extract_mesh(field, resolution=resolution, chunk_size=self.config.chunk_size, normalization=self.normalization)
             except DataError as exc:  # no surface yet: the run still reports its metrics and slices, with an empty mesh
+                if not empty_ok:
+                    raise DataError(f"{exc} Nothing to mesh.") from None
                 log.warning("%s", exc)
                 mesh = trimesh.Trimesh()
             finally:
@@ -260,7 +266,7 @@ def remesh(run: str | Path, *, resolution: int = 256, chunk_size: int = DEFAULT_
         task = SDFTask.from_config(task_config)
         if saved.is_file():
             task.normalization = Normalization.load(saved)
-        mesh = task.mesh(field)
+        mesh = task.mesh(field, empty_ok=False)
         result = task.compare(mesh) if task.reference is not None else {}
     if not len(mesh.faces):
         raise DataError(f"{run}: the field has no surface near its input points at --resolution {resolution} (no zero "
