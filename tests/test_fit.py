@@ -96,6 +96,7 @@ def test_checkpoint_loads_weights_only_and_model_round_trip(tmp_path, small_task
     assert abs(png - rendered).max() <= 0.5 / 255 + 1e-6
 
 
+@pytest.mark.reliability("divergence")
 def test_nan_guard_names_term_and_fix(small_task, device):
     field = _field()
     with torch.no_grad():
@@ -105,6 +106,7 @@ def test_nan_guard_names_term_and_fix(small_task, device):
         sk.fit(field, small_task, steps=5, device=device.type)
 
 
+@pytest.mark.reliability("divergence")
 def test_divergence_advice_names_the_cause(small_task, device):
     """NaN data, an overflowing encoding and a too-large lr each get their own advice; only the last says --lr."""
     class CorruptData(ImageTask):  # the constructors refuse NaN; a custom task's sampler may still hand some out
@@ -190,6 +192,7 @@ def test_compile_trains_like_eager_on_a_laplacian_fit(device):
         FitConfig(compile=True, precision="bf16")
 
 
+@pytest.mark.reliability("bad input")
 def test_resume_refuses_changed_data_or_architecture(tmp_path, caplog):
     """The API's resume names the data or architecture setting that changed, from what to what, and keeps the run."""
     task = ImageTask.from_source("camera", size=16)
@@ -207,6 +210,7 @@ def test_resume_refuses_changed_data_or_architecture(tmp_path, caplog):
     assert result.steps == 6 and "changed schedule (steps 4 -> 6)" in caplog.text and "log_every" not in caplog.text
 
 
+@pytest.mark.reliability("bad input")
 def test_loss_weights_must_be_finite_and_non_negative(small_task):
     for bad in (float("nan"), -1.0, float("inf")):
         small_task.loss_weights = {"mse": bad}
