@@ -310,7 +310,7 @@ def autoencoder() -> str:
 
 
 RELIABILITY_CHECKS = {
-    "bad input": "one `sirenkit: error:` line (or error) naming the problem and the fix, exit 2, no traceback",
+    "bad input": "one `sirenkit: error:` line naming the problem and the fix, exit 2, no traceback (through the API: one SirenkitError)",
     "absurd size": "refused before any allocation or training, with the estimate and the limit (`sirenkit.budget`)",
     "signal": "SIGTERM mid-step: the last finished step is saved, exit 130, `--resume` gives the uninterrupted result",
     "kill": "SIGKILL, or what one leaves (a torn metrics.jsonl line, stale temporaries): the checkpoint stays whole, "

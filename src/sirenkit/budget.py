@@ -99,5 +99,5 @@ def _bytes(n: float) -> str:
     return f"{n:.3g} PiB"
 
 
-__all__ = ["FLOP_PER_SECOND", "SECONDS_PER_CALL", "WORK_LIMIT_S", "activation_bytes", "available_memory", "check_memory", "check_work", "field_bytes",
-           "field_parameters", "flop_per_point", "grid_points", "memory_limit"]
+__all__ = ["FLOP_PER_SECOND", "SECONDS_PER_CALL", "WORK_LIMIT_S", "activation_bytes", "available_memory", "check_memory",
+           "check_work", "field_bytes", "field_parameters", "flop_per_point", "grid_points", "memory_limit"]

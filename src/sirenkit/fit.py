@@ -407,10 +407,11 @@ def _advice(state: FitState, batch: Batch, first: bool, exploded: bool, omega: s
     bad = next((name for name, t in named if torch.is_tensor(t) and t.is_floating_point() and not torch.isfinite(t).all()), None)
     if bad is not None:
         return (f"The training data holds NaN or inf (the batch's '{bad}'), so no learning rate helps: clean the input "
-                "(every sample finite) and start again.")
+                "(every sample finite) and start again with --overwrite (or into another --out).")
     if first and not exploded:
         if not all(torch.isfinite(p).all() for p in state.field.parameters()):
-            return "The field's weights held NaN or inf before this step: load finite weights, or start a new run."
+            return ("The field's weights held NaN or inf before this step: load finite weights, or start a new run "
+                    "(--overwrite, or another --out).")
         field_config = getattr(state.field, "config", None)
         encoding = getattr(field_config, "encoding", "identity")
         culprit = (f"its encoding ('{encoding}', encoding_frequencies {field_config.encoding_frequencies}, fourier_scale "

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load, save
+from safetensors.torch import load as load_tensors, save as save_tensors
 from torch import Tensor, nn
 
 from sirenkit.config import FieldConfig
@@ -46,7 +46,7 @@ def save_model(path: Path, field: nn.Module) -> Path:
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in field.state_dict().items()}
     config = json.dumps(_field_config(field).__dict__)
     with atomic_path(path) as tmp:  # bytes, not a path string: safetensors cannot open a path that is not UTF-8
-        Path(tmp).write_bytes(save(tensors, metadata={"sirenkit_field": config}))
+        Path(tmp).write_bytes(save_tensors(tensors, metadata={"sirenkit_field": config}))
     return path
 
 
@@ -58,7 +58,7 @@ def read_model(path: Path) -> tuple[dict[str, Tensor], dict[str, Any]]:
     """
     try:  # read as bytes: safetensors cannot open a path that is not UTF-8 (a folder named in another encoding)
         data = Path(path).read_bytes()
-        tensors = load(data)
+        tensors = load_tensors(data)
         metadata = _metadata(data)
     except Exception as exc:
         raise DataError(f"{path}: cannot read it as safetensors ({type(exc).__name__}); pass a sirenkit model file.") from None

@@ -26,8 +26,15 @@ from sirenkit.io.audio import load_audio, save_audio
 from sirenkit.io.run_dir import write_json
 from sirenkit.plots import save_spectrogram, save_waveform
 from sirenkit.protocols import merge_loss_weights
-from sirenkit.render import (AUDIO_SUFFIXES, DEFAULT_CHUNK_SIZE, check_chunk_size, check_render_budget, check_render_out,
-                             evaluate_grid, run_metadata)
+from sirenkit.render import (
+    AUDIO_SUFFIXES,
+    DEFAULT_CHUNK_SIZE,
+    check_chunk_size,
+    check_render_budget,
+    check_render_out,
+    evaluate_grid,
+    run_metadata,
+)
 from sirenkit.samplers import GridSampler, grid
 from sirenkit.tasks.base import ValueFit
 

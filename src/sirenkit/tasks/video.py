@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from sirenkit.budget import grid_points
 from sirenkit.config import check_positive
 from sirenkit.errors import ConfigError
 from sirenkit.io.run_dir import write_json
@@ -25,9 +26,15 @@ from sirenkit.io.video import load_video, parse_frames, write_video
 from sirenkit.metrics import psnr, ssim
 from sirenkit.plots import save_frame_psnr
 from sirenkit.protocols import Batch, merge_loss_weights
-from sirenkit.budget import grid_points
-from sirenkit.render import (DEFAULT_CHUNK_SIZE, VIDEO_SUFFIXES, check_chunk_size, check_render_budget, check_render_out,
-                             evaluate_grid, run_metadata)
+from sirenkit.render import (
+    DEFAULT_CHUNK_SIZE,
+    VIDEO_SUFFIXES,
+    check_chunk_size,
+    check_render_budget,
+    check_render_out,
+    evaluate_grid,
+    run_metadata,
+)
 
 log = logging.getLogger(__name__)
 
