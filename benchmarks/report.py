@@ -360,13 +360,36 @@ def fresh() -> str:
     return table(header, rows) + "\n\n" + source("fresh.json")
 
 
+RELIABILITY_CHECKS = {
+    "bad input": "one `sirenkit: error:` line naming the problem and the fix, exit 2, no traceback (through the API: one SirenkitError)",
+    "absurd size": "refused before any allocation or training, with the estimate and the limit (`sirenkit.budget`)",
+    "signal": "SIGTERM mid-step: the last finished step is saved, exit 130, `--resume` gives the uninterrupted result",
+    "kill": "SIGKILL, or what one leaves (a torn metrics.jsonl line, stale temporaries): the checkpoint stays whole, "
+            "`--resume` continues",
+    "concurrent writer": "a second writer of a run folder is refused naming the holder; a dead holder's lock is taken over",
+    "divergence": "a NaN or exploding loss never overwrites the good checkpoint, and the message names the cause",
+}
+"""What each kind of reliability test asserts (the counts come from reliability.json)."""
+
+
+def reliability() -> str:
+    r = result("reliability.json")
+    rows = [[kind, entry["cases"], len(entry["files"]), RELIABILITY_CHECKS.get(kind, "")] for kind, entry in r["kinds"].items()]
+    rows.append(["total", r["total_cases"], "", ""])
+    p = r["provenance"]
+    line = (f"*Counted by `{p['command']}` (commit {p['git_commit'][:7]}{'+' if p['git_dirty'] else ''}) into "
+            "`benchmarks/results/reliability.json`: the collected cases marked `@pytest.mark.reliability(KIND)`; "
+            "`pytest -m reliability` runs them.*")
+    return table(["kind", "cases", "test files", "each case checks"], rows) + "\n\n" + line
+
+
 TABLES: dict[str, Callable[[], str]] = {
     "speed-steps": speed_steps, "speed-quality": speed_quality, "image": image,
     "compare": lambda: compare("compare.json"), "compare-astronaut": lambda: compare("compare_astronaut.json"),
     "audio": audio, "video": video, "poisson": poisson, "poisson-steps": poisson_steps, "sdf": sdf, "physics": physics,
     "compile": compile_table, "fwi-fd": fwi_fd, "fwi-methods": fwi_methods,
     "precision": precision, "minibatch": minibatch, "batched": batched, "prior": prior,
-    "autoencoder": autoencoder, "convergence": lambda: convergence("convergence.json"),
+    "autoencoder": autoencoder, "reliability": reliability, "convergence": lambda: convergence("convergence.json"),
     "convergence-astronaut": lambda: convergence("convergence_astronaut.json"),
     "convergence-combo": lambda: convergence("convergence_combo.json"),
     "convergence-sdf": lambda: sdf(("sdf_300_steps.json",)),

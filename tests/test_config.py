@@ -7,7 +7,8 @@ import dataclasses
 import pytest
 
 import sirenkit as sk
-from sirenkit.config import field_docs, from_json, to_json
+from sirenkit.config import FieldConfig, FitConfig, field_docs, from_dict, from_json, to_json
+from sirenkit.errors import ConfigError
 from sirenkit.tasks import ImageConfig
 
 
@@ -41,3 +42,14 @@ def test_docs_for_every_field():
     for cls in (sk.FitConfig, sk.FieldConfig, ImageConfig):
         names = {f.name for f in dataclasses.fields(cls)}
         assert names == set(field_docs(cls)), cls
+
+
+@pytest.mark.reliability("bad input")
+def test_errors_a_count_must_be_whole():
+    """A JSON file may hold 16.5 where a count belongs: refused, naming the key; 16.0 is read as 16."""
+    with pytest.raises(ConfigError, match=r"hidden_features=16.5 is not a whole number"):
+        from_dict(FieldConfig, {"hidden_features": 16.5})
+    with pytest.raises(ConfigError, match=r"steps=2.5 is not a whole number"):
+        from_dict(FitConfig, {"steps": 2.5})
+    config = from_dict(FieldConfig, {"hidden_features": 16.0})
+    assert config.hidden_features == 16 and isinstance(config.hidden_features, int)

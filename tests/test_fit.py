@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 
 import numpy as np
@@ -95,12 +96,36 @@ def test_checkpoint_loads_weights_only_and_model_round_trip(tmp_path, small_task
     assert abs(png - rendered).max() <= 0.5 / 255 + 1e-6
 
 
+@pytest.mark.reliability("divergence")
 def test_nan_guard_names_term_and_fix(small_task, device):
     field = _field()
     with torch.no_grad():
         field.layers[0].weight.fill_(float("nan"))
-    with pytest.raises(sk.DivergenceError, match=r"at step 1 \(term 'mse'\).*Lower --lr \(now 0.001\)"):
+    # NaN weights at step 1 are no learning rate's doing: the message names the weights, not --lr
+    with pytest.raises(sk.DivergenceError, match=r"at step 1 \(term 'mse'\).*weights held NaN or inf before this step"):
         sk.fit(field, small_task, steps=5, device=device.type)
+
+
+@pytest.mark.reliability("divergence")
+def test_divergence_advice_names_the_cause(small_task, device):
+    """NaN data, an overflowing encoding and a too-large lr each get their own advice; only the last says --lr."""
+    class CorruptData(ImageTask):  # the constructors refuse NaN; a custom task's sampler may still hand some out
+        def sample(self, step, generator, *, batch_size=0):
+            batch = super().sample(step, generator, batch_size=batch_size)
+            batch.targets["values"][0] = float("nan")
+            return batch
+
+    corrupt = CorruptData(small_task.image)
+    with pytest.raises(sk.DivergenceError, match=r"training data holds NaN or inf \(the batch's 'values'\)") as info:
+        sk.fit(_field(), corrupt, steps=3, device=device.type)
+    assert "--lr" not in str(info.value)
+    overflow = sk.build_field(task=small_task, seed=0, hidden_features=16, hidden_layers=1, activation="relu",
+                              encoding="positional", encoding_frequencies=200)
+    with pytest.raises(sk.DivergenceError, match=r"before any update, so the learning rate is not the cause: its "
+                                                 r"encoding \('positional', encoding_frequencies 200"):
+        sk.fit(overflow, small_task, steps=3, device=device.type)
+    with pytest.raises(sk.DivergenceError, match=r"Lower --lr \(now 1e\+06\)"):
+        sk.fit(_field(), small_task, steps=50, lr=1e6, log_every=1, lr_schedule="constant", device=device.type)
 
 
 def test_stops_at_target_psnr_and_max_seconds(small_task, device):
@@ -165,3 +190,29 @@ def test_compile_trains_like_eager_on_a_laplacian_fit(device):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
     with pytest.raises(sk.errors.ConfigError, match="--compile or --precision bf16"):
         FitConfig(compile=True, precision="bf16")
+
+
+@pytest.mark.reliability("bad input")
+def test_resume_refuses_changed_data_or_architecture(tmp_path, caplog):
+    """The API's resume names the data or architecture setting that changed, from what to what, and keeps the run."""
+    task = ImageTask.from_source("camera", size=16)
+    sk.fit(_field(), task, steps=4, save_every=2, out=tmp_path, device="cpu")
+    before = (tmp_path / "checkpoint.pt").read_bytes()
+    with pytest.raises(sk.ConfigError, match=r"started with size=16 and this run asks for size=24 \(task_config\)"):
+        sk.fit(_field(), ImageTask.from_source("camera", size=24), steps=4, out=tmp_path, resume=True, device="cpu")
+    wide = sk.build_field(sk.FieldConfig(hidden_features=48, hidden_layers=2), seed=0)
+    with pytest.raises(sk.ConfigError, match=r"started with hidden_features=32 and this run asks for hidden_features=48"):
+        sk.fit(wide, task, steps=4, save_every=2, out=tmp_path, resume=True, device="cpu")
+    assert (tmp_path / "checkpoint.pt").read_bytes() == before
+    # a changed schedule is applied, and said: the API may extend a run on purpose (the CLI refuses it)
+    with caplog.at_level(logging.WARNING, logger="sirenkit.fit"):
+        result = sk.fit(_field(), task, steps=6, save_every=2, log_every=1, out=tmp_path, resume=True, device="cpu")
+    assert result.steps == 6 and "changed schedule (steps 4 -> 6)" in caplog.text and "log_every" not in caplog.text
+
+
+@pytest.mark.reliability("bad input")
+def test_loss_weights_must_be_finite_and_non_negative(small_task):
+    for bad in (float("nan"), -1.0, float("inf")):
+        small_task.loss_weights = {"mse": bad}
+        with pytest.raises(sk.ConfigError, match=r"loss weight mse=.* must be a finite number >= 0"):
+            sk.fit(_field(), small_task, steps=1, device="cpu")

@@ -39,6 +39,7 @@ def _last_logged_step(out: Path) -> int:
     return max((json.loads(line).get("step", 0) for line in lines if line.endswith("}")), default=0)
 
 
+@pytest.mark.reliability("signal")
 def test_sigterm_mid_run_saves_the_last_finished_step_and_resume_is_bit_identical(tmp_path):
     """No periodic checkpoint yet: SIGTERM must still leave checkpoint.pt at a step > 0, exit 130 with a true message."""
     straight = tmp_path / "straight"
@@ -61,6 +62,7 @@ def test_sigterm_mid_run_saves_the_last_finished_step_and_resume_is_bit_identica
     assert steps == sorted(set(steps))  # no step logged twice
 
 
+@pytest.mark.reliability("divergence")
 def test_divergence_never_overwrites_the_good_checkpoint_or_model(tmp_path, camera_crop):
     task = sk.tasks.ImageTask(camera_crop[::4, ::4])
     out = tmp_path / "run"
@@ -76,6 +78,7 @@ def test_divergence_never_overwrites_the_good_checkpoint_or_model(tmp_path, came
     assert json.loads((out / "metrics.json").read_text())["psnr"] == pytest.approx(good.metrics["psnr"])
 
 
+@pytest.mark.reliability("divergence")
 def test_a_loss_that_explodes_without_nan_is_divergence(camera_crop):
     task = sk.tasks.ImageTask(camera_crop[::4, ::4])
     field = sk.build_field(sk.FieldConfig(hidden_features=16, hidden_layers=1), task=task, seed=0)
@@ -83,6 +86,7 @@ def test_a_loss_that_explodes_without_nan_is_divergence(camera_crop):
         sk.fit(field, task, steps=200, lr=10.0, lr_schedule="constant", log_every=1, device="cpu")
 
 
+@pytest.mark.reliability("kill")
 def test_resume_tolerates_a_torn_last_line_of_metrics_jsonl(tmp_path, camera_crop):
     task = sk.tasks.ImageTask(camera_crop[::4, ::4])
     fit = dict(steps=8, save_every=4, log_every=1, device="cpu")
@@ -108,6 +112,7 @@ def test_resume_tolerates_a_torn_last_line_of_metrics_jsonl(tmp_path, camera_cro
     assert [r["step"] for r in records if "total" in r] == list(range(1, 9))
 
 
+@pytest.mark.reliability("concurrent writer")
 def test_a_second_writer_is_refused_naming_the_holder_and_a_stale_lock_is_taken_over(tmp_path, capsys):
     out = tmp_path / "run"
     holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
@@ -129,6 +134,7 @@ def test_a_second_writer_is_refused_naming_the_holder_and_a_stale_lock_is_taken_
         assert (out / LOCK_FILE).exists()
 
 
+@pytest.mark.reliability("kill")
 def test_prepare_removes_stale_temporaries_of_dead_writers(tmp_path):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()

@@ -66,7 +66,7 @@ class FitState:
         saved = checkpoint.get("run") or {}
         if saved.get("task") not in (None, self.run.get("task")):
             raise DataError(f"{path}: is a checkpoint of a '{saved['task']}' run, not of '{self.run.get('task')}'; "
-                            "resume it with its own command, or start a new run.")
+                            "resume it with its own command, or start a new run (--overwrite, or another --out).")
         try:
             self.field.load_state_dict(checkpoint["field"])
             self.optimizer.load_state_dict(checkpoint["optimizer"])
@@ -79,7 +79,8 @@ class FitState:
             changed = _changed(saved.get("field"), self.run.get("field"))
             hint = f" (changed: {changed})" if changed else ""
             raise DataError(f"{path}: does not fit this model{hint}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}. "
-                            "Resume with the run's own settings (its config.json), or start a new run.") from None
+                            "Resume with the run's own settings (its config.json), or start a new run (--overwrite, "
+                            "or another --out).") from None
         self.generator_state = self.generator.get_state()
         self.best_total = float(checkpoint.get("best_total", math.inf))
         self.metrics = dict(self.history[-1]) if self.history else {}

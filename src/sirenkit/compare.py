@@ -185,6 +185,9 @@ def compare_image(
     """
     if holdout not in HOLDOUTS:
         raise ConfigError(f"holdout '{holdout}' is not valid; choose one of: {', '.join(HOLDOUTS)}.")
+    if isinstance(models, str) or not [m for m in models if str(m).strip()]:
+        raise ConfigError(f"models={list(models) if not isinstance(models, str) else models!r} names no model to compare; "
+                          "pass a list of specs, e.g. ['sine', 'relu', 'relu+positional'].")
     specs = [parse_model(m, hidden_features=hidden_features, hidden_layers=hidden_layers) for m in models]
     names = [s.name for s in specs]
     if len(set(names)) != len(names):

@@ -182,11 +182,17 @@ class RunConfig:
 
 
 def check_positive(obj: object, *names: str, allow_zero: bool | tuple[str, ...] = False) -> None:
+    """ConfigError unless each named field is a finite number > 0 (>= 0 where allowed), and whole where typed int."""
+    types = {f.name: f.type for f in dataclasses.fields(obj)}  # type: ignore[arg-type]
     for name in names:
         value = getattr(obj, name)
         zero_ok = allow_zero is True or (isinstance(allow_zero, tuple) and name in allow_zero)
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
             raise ConfigError(f"{name}={value!r} is not a finite number; pass a number, e.g. {name}={getattr(type(obj)(), name)}.")
+        if types.get(name) in (int, "int") and not isinstance(value, int):
+            if not float(value).is_integer():  # a JSON file may hold 16.5 where a count belongs
+                raise ConfigError(f"{name}={value!r} is not a whole number; it is a count, e.g. {name}={getattr(type(obj)(), name)}.")
+            setattr(obj, name, int(value))
         if value < 0 or (value == 0 and not zero_ok):
             bound = ">= 0" if zero_ok else "> 0"
             raise ConfigError(f"{name}={value} must be {bound}; pass e.g. --{name.replace('_', '-')} {getattr(type(obj)(), name) or 1}.")

@@ -25,7 +25,7 @@ import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from sirenkit import runs
+from sirenkit import budget, runs
 from sirenkit.callbacks import Callback, Checkpointer, FitState, MetricsLog
 from sirenkit.config import FieldConfig, FitConfig, RunConfig, from_dict
 from sirenkit.devices import cpu_lacks_bf16, resolve_device, tune_cpu_allocator
@@ -33,7 +33,7 @@ from sirenkit.errors import ConfigError, DivergenceError
 from sirenkit.io.checkpoint import CHECKPOINT_FILE, load_checkpoint
 from sirenkit.io.run_dir import write_json
 from sirenkit.optimizers import make_optimizer, make_polish, polish_closure
-from sirenkit.protocols import Task, capability, presets
+from sirenkit.protocols import Batch, Task, capability, presets
 from sirenkit.samplers import GridSampler
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,11 @@ class FitResult:
     train_seconds: float
     stopped_by: str
     """'steps', 'target_psnr' or 'max_seconds'."""
+
+
+RESUMABLE = frozenset({"device", "max_seconds", "target_psnr", "log_every", "eval_every", "save_every", "compile",
+                       "tune_allocator"})
+"""FitConfig fields a resume may change: they decide when to stop, log or save, not what the steps compute."""
 
 
 class Interrupted(KeyboardInterrupt):
@@ -150,6 +155,7 @@ def _fit(field: nn.Module, task: Task, config: FitConfig, device: torch.device, 
         raise ConfigError("--polish-steps: an L-BFGS line search needs the loss of the whole batch, which each of several "
                           "processes sees only a share of; run the polish in one process, or drop --polish-steps.")
     sampler = _sampler(task, config)
+    _check_step_budget(task, field, config)
     polish_start = config.steps - config.polish_steps
     checkpoint = load_checkpoint(out / CHECKPOINT_FILE) if resume else None
     in_polish = checkpoint is not None and int(checkpoint.get("step", 0)) > polish_start
@@ -157,6 +163,7 @@ def _fit(field: nn.Module, task: Task, config: FitConfig, device: torch.device, 
     state = FitState(field, task, config, optimizer, generator, out=out if writer else None, run=_run_entry(task, field),
                      sampler=sampler)
     if checkpoint is not None:
+        _refuse_changes(out, checkpoint, state.run, config)
         state.restore(checkpoint, out / CHECKPOINT_FILE)
         log.info("resuming %s from step %d", out, state.step)
     if config.target_psnr and not resume:
@@ -172,6 +179,7 @@ def _fit(field: nn.Module, task: Task, config: FitConfig, device: torch.device, 
     model = DistributedDataParallel(field, device_ids=[device.index] if device.type == "cuda" else None) if world > 1 else field
 
     stopped_by = "steps"
+    first_step = state.step + 1  # its loss comes from weights no update of this call has touched
     # compiled, Taylor-mode derivatives fuse their elementwise work (the hand-written fused nodes step aside)
     losses = torch.compile(task.losses) if config.compile else task.losses
     field.train()
@@ -201,7 +209,7 @@ def _fit(field: nn.Module, task: Task, config: FitConfig, device: torch.device, 
                 total_value, received = _agree(float(total.detach()), signals.received, world)
                 if received:
                     raise Interrupted(_interrupted_message(state, received))
-                _check_divergence(state, step, terms, total_value)
+                _check_divergence(state, step, terms, total_value, batch=batch, first=step == first_step)
                 for cb in all_callbacks:
                     cb.on_verified(state)
                 state.between_steps = False
@@ -274,6 +282,17 @@ def _sampler(task: Task, config: FitConfig) -> GridSampler | None:
     return sampler
 
 
+def _check_step_budget(task: Task, field: nn.Module, config: FitConfig) -> None:
+    """Refuse a step whose activations cannot fit in memory (a full grid of many points through a wide field)."""
+    field_config = getattr(field, "config", None)
+    shape = capability(task, "shape")
+    points = config.batch_size or (budget.grid_points(shape) if shape else 0)
+    if isinstance(field_config, FieldConfig) and points:
+        budget.check_memory(f"one training step on {points} points through a field {field_config.hidden_features} wide",
+                            budget.activation_bytes(points, field_config.hidden_features, field_config.hidden_layers),
+                            fix="pass --batch-size (points per step), or a smaller --hidden-features or --size.")
+
+
 def _check_reports_psnr(task: Task, field: nn.Module) -> None:
     """--target-psnr on a task whose metrics hold no 'psnr' would never stop the run: refuse it before step 1."""
     metrics = task.evaluate(field)
@@ -288,7 +307,42 @@ def _loss_weights(task: Task) -> dict[str, float]:
     if not isinstance(weights, dict):
         raise ConfigError(f"the {getattr(task, 'name', type(task).__name__)} task has no loss_weights dict; a task gives "
                           "every term its losses() returns a weight (see sirenkit.protocols.merge_loss_weights).")
+    for name, value in weights.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise ConfigError(f"loss weight {name}={value!r} must be a finite number >= 0 (0 turns the term off); "
+                              f"pass e.g. --loss-weight {name}=1.")
     return weights
+
+
+def _refuse_changes(out: Path, checkpoint: dict[str, Any], now: dict[str, Any], config: FitConfig) -> None:
+    """ConfigError naming the first data or architecture setting that differs from the run being resumed.
+
+    A changed schedule (steps, lr, ...) is applied, with a warning naming it: through the API a resume
+    may extend a run on purpose (the CLI refuses that too, and says how to start a longer run).
+    """
+    saved = checkpoint.get("run") or {}
+    for part in ("task_config", "field"):
+        old, new = saved.get(part), now.get(part)
+        if not isinstance(old, dict) or not isinstance(new, dict):
+            continue
+        for key in old:
+            if key in new and not _same(old[key], new[key]):
+                raise ConfigError(f"resume: {out} was started with {key}={old[key]!r} and this run asks for "
+                                  f"{key}={new[key]!r} ({part}); a resume continues the run as it was started. Pass "
+                                  f"{key}={old[key]!r} (on the command line --{key.replace('_', '-')} {old[key]}, or "
+                                  "drop it), or start a new run with the new value in another folder (--out NEW_FOLDER "
+                                  "--config RUN/config.json) or in this one with --overwrite.")
+    started = runs.read_config(out).fit if (out / runs.CONFIG_FILE).is_file() else None
+    if started is not None:
+        old, new = dataclasses.asdict(started), dataclasses.asdict(config)
+        changed = [f"{k} {old[k]!r} -> {new[k]!r}" for k in old if k not in RESUMABLE and not _same(old[k], new.get(k))]
+        if changed:
+            log.warning("resume: %s continues on a changed schedule (%s), not the one it was started with", out,
+                        ", ".join(changed))
+
+
+def _same(a: object, b: object) -> bool:
+    return a == b or (isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and list(a) == list(b))
 
 
 def _weighted_total(terms: dict[str, torch.Tensor], weights: dict[str, float], task: str) -> torch.Tensor:
@@ -316,8 +370,13 @@ def _agree_stop(stop: bool, world: int) -> bool:
     return bool(flag[0] > 0)
 
 
-def _check_divergence(state: FitState, step: int, terms: dict[str, torch.Tensor], total: float) -> None:
-    """DivergenceError when the total is NaN/inf or `divergence_factor` times its best; the weights stay unsaved."""
+def _check_divergence(state: FitState, step: int, terms: dict[str, torch.Tensor], total: float, *, batch: Batch,
+                      first: bool) -> None:
+    """DivergenceError when the total is NaN/inf or `divergence_factor` times its best; the weights stay unsaved.
+
+    The advice names the cause: NaN in the batch is the data's fault, and a NaN before any update of
+    this call comes from the weights or the encoding, not the learning rate.
+    """
     exploded = state.config.divergence_factor and math.isfinite(state.best_total) and state.best_total > 0 \
         and total > state.config.divergence_factor * state.best_total
     if math.isfinite(total) and not exploded:
@@ -339,7 +398,27 @@ def _check_divergence(state: FitState, step: int, terms: dict[str, torch.Tensor]
                  "the diverged weights were not saved")
     else:
         where = "no checkpoint was written (nothing was saved)"
-    raise DivergenceError(f"{what}; {where}. Lower --lr (now {state.config.lr:g}){omega}, or pass --clip-grad 1.0.")
+    raise DivergenceError(f"{what}; {where}. {_advice(state, batch, first, exploded, omega)}")
+
+
+def _advice(state: FitState, batch: Batch, first: bool, exploded: bool, omega: str) -> str:
+    """What to change after a divergence, from its cause: the data, the starting weights or encoding, or the steps."""
+    named = [("coords", batch.coords), *batch.targets.items()]
+    bad = next((name for name, t in named if torch.is_tensor(t) and t.is_floating_point() and not torch.isfinite(t).all()), None)
+    if bad is not None:
+        return (f"The training data holds NaN or inf (the batch's '{bad}'), so no learning rate helps: clean the input "
+                "(every sample finite) and start again with --overwrite (or into another --out).")
+    if first and not exploded:
+        if not all(torch.isfinite(p).all() for p in state.field.parameters()):
+            return ("The field's weights held NaN or inf before this step: load finite weights, or start a new run "
+                    "(--overwrite, or another --out).")
+        field_config = getattr(state.field, "config", None)
+        encoding = getattr(field_config, "encoding", "identity")
+        culprit = (f"its encoding ('{encoding}', encoding_frequencies {field_config.encoding_frequencies}, fourier_scale "
+                   f"{field_config.fourier_scale:g})" if encoding != "identity" else "its first_omega_0 or its inputs")
+        return (f"The field's output was NaN or inf before any update, so the learning rate is not the cause: {culprit} "
+                "overflow float32; lower --encoding-frequencies, --fourier-scale or --first-omega-0.")
+    return f"Lower --lr (now {state.config.lr:g}){omega}, or pass --clip-grad 1.0."
 
 
 def _interrupted_message(state: FitState, signum: int) -> str:

@@ -17,6 +17,7 @@ from scipy.spatial import cKDTree
 from skimage.measure import marching_cubes
 from torch import nn
 
+from sirenkit.budget import check_memory, grid_points
 from sirenkit.errors import ConfigError, DataError
 from sirenkit.io.pointcloud import Normalization
 from sirenkit.io.run_dir import atomic_path
@@ -24,6 +25,16 @@ from sirenkit.plots import save_sdf_slices
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_grid
 
 MESH_FILES = ("mesh.ply", "mesh.obj")
+
+
+MESH_BYTES_PER_VOXEL = 16
+"""Marching cubes' peak per grid point: the float32 volume, scikit-image's float64 copy and its edge bookkeeping."""
+
+
+def check_mesh_budget(resolution: int) -> None:
+    """Refuse a marching-cubes grid that cannot fit in memory, before any field is evaluated (`sirenkit.budget`)."""
+    check_memory(f"a {resolution}^3 marching-cubes grid", grid_points((resolution,) * 3) * MESH_BYTES_PER_VOXEL,
+                 fix="pass a smaller --resolution (256 is the paper's; 512 needs about 2 GiB).")
 
 
 def sdf_volume(field: nn.Module, resolution: int, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> np.ndarray:
@@ -36,6 +47,7 @@ def sdf_volume(field: nn.Module, resolution: int, *, chunk_size: int = DEFAULT_C
     """
     if resolution < 2:
         raise ConfigError(f"resolution={resolution} must be >= 2 grid points per axis; pass e.g. --resolution 256.")
+    check_mesh_budget(resolution)
     return evaluate_grid(field, (resolution,) * 3, chunk_size=chunk_size)[..., 0].numpy()
 
 

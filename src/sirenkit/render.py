@@ -11,6 +11,7 @@ import torch
 from torch import Tensor, nn
 
 from sirenkit import ops
+from sirenkit.budget import FLOAT_BYTES, check_memory, check_work, flop_per_point, grid_points
 from sirenkit.errors import ConfigError
 
 DEFAULT_CHUNK_SIZE = 16384
@@ -35,6 +36,11 @@ def grid_chunks(shape: Sequence[int], chunk_size: int, *, device: torch.device |
         flat = torch.arange(start, min(start + chunk_size, total), device=device)
         index = torch.unravel_index(flat, tuple(shape))
         yield torch.stack([axis[i] for axis, i in zip(axes, index)], dim=-1)
+
+
+def _out_features(field: nn.Module) -> int:
+    """Channels a field returns, from its config, else 4 (the most an image has)."""
+    return int(getattr(getattr(field, "config", None), "out_features", 4))
 
 
 def _device_of(field: nn.Module) -> torch.device:
@@ -162,18 +168,35 @@ def run_metadata(run: str | Path, name: str) -> dict:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
+RENDER_BYTES_PER_VALUE = 4 * FLOAT_BYTES
+"""A rendered image holds each value about four times at its peak: the float32 result, the [0, 1] copy, and the
+8-bit conversion's float buffers."""
+
+
+def check_render_budget(field: nn.Module, points: int, values: int, *, what: str, fix: str, calls: int = 1,
+                        chunk_size: int = DEFAULT_CHUNK_SIZE, allow_large: bool = False) -> None:
+    """Refuse a render whose `values` do not fit in memory, or whose `points` in `calls` grids take over a day (`budget`)."""
+    check_memory(what, values * RENDER_BYTES_PER_VALUE, fix=fix, allow_large=allow_large)
+    passes = calls * -(-points // (calls * chunk_size))  # each grid is evaluated in chunks of chunk_size points
+    check_work(what, points * flop_per_point(field), calls=passes, fix=fix, allow_large=allow_large)
+
+
 def render_image_file(field: nn.Module, out: str | Path, size: Sequence[int] | None, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
-                      offset: Callable[[np.ndarray], np.ndarray] | None = None) -> Path:
+                      offset: Callable[[np.ndarray], np.ndarray] | None = None, allow_large: bool = False) -> Path:
     """An image field rendered at `size` (H, W) into the image file `out`, in chunks: what image-like tasks' `render` writes.
 
     `offset`, when given, maps the field's values (H, W, C) in [-1, 1] before they become pixels
-    (Poisson adds back the part its supervision cannot see).
+    (Poisson adds back the part its supervision cannot see). A size whose pixels do not fit in
+    memory, or take over a day to evaluate, is refused first (`sirenkit.budget`) unless `allow_large`.
     """
     from sirenkit.io.image import save_image
 
     out = check_render_out(out, IMAGE_SUFFIXES, "an image")
     shape = check_render_size(size)
     check_chunk_size(chunk_size)
+    points = grid_points(shape)
+    check_render_budget(field, points, points * _out_features(field), what=f"rendering {shape[0]}x{shape[1]} pixels",
+                        fix="pass a smaller --size", chunk_size=chunk_size, allow_large=allow_large)
     if offset is None:
         return save_image(out, render_image(field, shape, chunk_size=chunk_size))
     values = offset(evaluate_grid(field, shape, chunk_size=chunk_size).numpy())

@@ -137,6 +137,8 @@ def prepare(out: str | Path, *, resume: bool = False, overwrite: bool = False) -
         if not (out / CHECKPOINT_FILE).is_file():
             raise ConfigError(f"--resume: {out} holds no {CHECKPOINT_FILE} (no step had finished); "
                               "start the run again with --overwrite.")
+        if (out / CONFIG_FILE).is_file():
+            read_config(out)  # a damaged config.json (task_config null, ...) is refused, not replaced by defaults
         return out
     if out.is_dir() and any(p.name != LOCK_FILE for p in out.iterdir()):
         if not overwrite:

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import torch
 from safetensors.torch import load_file
 
@@ -41,6 +42,7 @@ def _checkpoint_step(path: Path) -> int:
         return 0
 
 
+@pytest.mark.reliability("kill")
 def test_sigkill_after_a_checkpoint_then_resume_equals_an_uninterrupted_run(tmp_path):
     straight, killed = tmp_path / "straight", tmp_path / "killed"
     process = subprocess.Popen(_sirenkit(*FIT, "--out", str(killed)), env=_env(), stdout=subprocess.DEVNULL,

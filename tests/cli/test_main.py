@@ -102,6 +102,7 @@ def test_render_4096_squared_in_bounded_memory(tmp_path):
     (["render", "nowhere", "--size", "8", "8", "--out", "x.png"], "nowhere: no model found"),
     (["info", "nowhere"], "nowhere: no model found"),
 ])
+@pytest.mark.reliability("bad input")
 def test_errors_exit_2_with_one_line(tmp_path, monkeypatch, capsys, argv, message):
     monkeypatch.chdir(tmp_path)
     assert main([*argv, "--quiet"] if argv[0] == "image" else argv) == 2
@@ -122,6 +123,7 @@ def test_errors_corrupt_image_and_bad_render_size(tmp_path, capsys):
     assert "ending in .png" in capsys.readouterr().err
 
 
+@pytest.mark.reliability("signal")
 def test_sigterm_saves_checkpoint_and_resume_finishes(tmp_path, monkeypatch, capsys):
     """`kill` during training: exit 130, checkpoint of the last finished step, --resume completes."""
     import os

@@ -7,6 +7,7 @@ import dataclasses
 import torch
 from torch import nn
 
+from sirenkit.budget import check_memory, field_bytes
 from sirenkit.config import FieldConfig, from_dict
 from sirenkit.fields.encodings import nyquist_frequencies
 from sirenkit.fields.mlp import MLP
@@ -38,6 +39,9 @@ def build_field(config: FieldConfig | None = None, *, task: object | None = None
         config = dataclasses.replace(config, **overrides)
     if task is not None:
         config = field_config_for(config, task)
+    check_memory(f"a field {config.hidden_features} wide with {config.hidden_layers} hidden layers",
+                 field_bytes(config.in_features, config.hidden_features, config.hidden_layers, config.out_features),
+                 fix="pass a smaller --hidden-features or --hidden-layers (the paper's width is 256).")
 
     def make() -> nn.Module:
         if config.activation == "sine" and config.encoding == "identity":

@@ -30,9 +30,16 @@ def load_velocity(path: str | Path) -> np.ndarray:
     if not path.is_file():
         raise DataError(f"velocity file {path} not found; pass uniform, square, circle or an existing FILE.npy")
     try:
-        velocity = np.load(path)
+        velocity = np.load(path, allow_pickle=False)
     except (ValueError, OSError) as exc:
         raise DataError(f"{path}: not a readable .npy array ({exc}); save the map with numpy.save") from None
+    if not isinstance(velocity, np.ndarray):  # an .npz archive loads as a mapping of arrays
+        raise DataError(f"{path}: is an .npz archive, not one array; save the (n, n) map alone with numpy.save(path, velocity).")
+    if np.iscomplexobj(velocity):
+        raise DataError(f"{path}: the velocity map is complex ({velocity.dtype}); a wave speed is real and positive, "
+                        "so save its real values (or magnitudes) as a float array.")
+    if not (np.issubdtype(velocity.dtype, np.floating) or np.issubdtype(velocity.dtype, np.integer)):
+        raise DataError(f"{path}: the velocity map holds {velocity.dtype} values, not numbers; save a float (n, n) array.")
     if velocity.ndim != 2 or velocity.shape[0] != velocity.shape[1] or velocity.shape[0] < 2:
         raise ShapeError(f"{path}: velocity map has shape {velocity.shape}; expected a square (n, n) grid over [-1, 1]², "
                          "velocity[i, j] at (x_i, y_j)")

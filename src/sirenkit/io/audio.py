@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -27,11 +28,20 @@ def load_audio(path: str | Path) -> tuple[np.ndarray, int]:
     except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError or TypeError for bad files
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError(f"{path}: cannot read it as audio ({message}); pass a WAV, FLAC or OGG file.") from None
+    _check_complete(path, soundfile.info(path).extra_info)
     if len(samples) < 2:
         raise DataError(f"{path}: holds {len(samples)} audio sample(s); a fit needs at least 2. Pass a non-empty recording.")
     if not np.isfinite(samples).all():
         raise DataError(f"{path}: holds NaN or inf samples; clean the file (e.g. re-export it as 16-bit PCM).")
     return samples, int(sample_rate)
+
+
+def _check_complete(path: Path, log: str) -> None:
+    """DataError when libsndfile's log says a chunk is longer than the file holds (a recording cut short)."""
+    match = re.search(r"^\s*data\s*:\s*(\d+)\s*\(should be (\d+)\)", log, re.MULTILINE)
+    if match and int(match[2]) < int(match[1]) < 0xFFFFFFFF:  # 0xFFFFFFFF (or 0) marks a streamed WAV of unknown length
+        raise DataError(f"{path}: the file is cut short: its header declares {int(match[1])} bytes of samples but it holds "
+                        f"{int(match[2])}; copy or export the recording again.")
 
 
 def save_audio(path: str | Path, samples: np.ndarray, sample_rate: int) -> Path:

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import safe_open
-from safetensors.torch import save_file
+from safetensors.torch import load as load_tensors
+from safetensors.torch import save as save_tensors
 from torch import Tensor, nn
 
 from sirenkit.config import FieldConfig
@@ -46,8 +46,8 @@ def save_model(path: Path, field: nn.Module) -> Path:
     """The field's weights as safetensors, its FieldConfig as JSON in the metadata."""
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in field.state_dict().items()}
     config = json.dumps(_field_config(field).__dict__)
-    with atomic_path(path) as tmp:
-        save_file(tensors, str(tmp), metadata={"sirenkit_field": config})
+    with atomic_path(path) as tmp:  # bytes, not a path string: safetensors cannot open a path that is not UTF-8
+        Path(tmp).write_bytes(save_tensors(tensors, metadata={"sirenkit_field": config}))
     return path
 
 
@@ -57,10 +57,10 @@ def read_model(path: Path) -> tuple[dict[str, Tensor], dict[str, Any]]:
     Raises:
         DataError: not a safetensors file, or one not written by sirenkit.
     """
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            metadata = f.metadata() or {}
-            tensors = {k: f.get_tensor(k) for k in f.keys()}
+    try:  # read as bytes: safetensors cannot open a path that is not UTF-8 (a folder named in another encoding)
+        data = Path(path).read_bytes()
+        tensors = load_tensors(data)
+        metadata = _metadata(data)
     except Exception as exc:
         raise DataError(f"{path}: cannot read it as safetensors ({type(exc).__name__}); pass a sirenkit model file.") from None
     if "sirenkit_field" not in metadata:
@@ -72,6 +72,12 @@ def read_model(path: Path) -> tuple[dict[str, Tensor], dict[str, Any]]:
     if not isinstance(config, dict):
         raise DataError(f"{path}: its sirenkit field config is damaged (not a JSON object); the file cannot be rebuilt.")
     return tensors, config
+
+
+def _metadata(data: bytes) -> dict[str, str]:
+    """The __metadata__ of a safetensors file's bytes: an 8-byte little-endian header length, then the JSON header."""
+    length = int.from_bytes(data[:8], "little")
+    return json.loads(data[8 : 8 + length]).get("__metadata__") or {}
 
 
 def _field_config(field: nn.Module) -> FieldConfig:

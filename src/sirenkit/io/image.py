@@ -9,7 +9,12 @@ import numpy as np
 import skimage.data
 from skimage.transform import resize
 
+from sirenkit.budget import check_memory, grid_points
 from sirenkit.errors import ConfigError, DataError, did_you_mean
+
+IMAGE_BYTES_PER_VALUE = 48
+"""Bytes an image fit holds per pixel and channel: the float64 resize, the float32 image and training targets, the
+coordinates, the rendered reconstruction, and its gradient and Laplacian panels."""
 
 BUILTIN_IMAGES = {
     "camera": "camera", "cameraman": "camera", "astronaut": "astronaut", "coffee": "coffee",
@@ -85,6 +90,8 @@ def _to_float(image: np.ndarray, name: str, size: int | None) -> np.ndarray:
         h, w = image.shape[:2]
         scale = size / max(h, w)
         shape = (max(2, round(h * scale)), max(2, round(w * scale)), image.shape[2])
+        check_memory(f"an image of {shape[0]}x{shape[1]} pixels", grid_points(shape) * IMAGE_BYTES_PER_VALUE,
+                     fix="pass a smaller --size (the paper fits 256 or 512).")
         if shape != image.shape:
             image = resize(image, shape, anti_aliasing=scale < 1, preserve_range=True).astype(np.float32)
     return np.clip(image, 0.0, 1.0)

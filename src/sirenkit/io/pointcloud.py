@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ from sirenkit.errors import ConfigError, DataError
 log = logging.getLogger(__name__)
 
 POINT_FORMATS = (".xyz", ".txt", ".npy", ".npz")
+COORDINATE_LIMIT = float(np.finfo(np.float32).max) / 4
+"""Largest |coordinate| accepted: training runs in float32, and the bounding box's side must stay finite there."""
 MESH_FORMATS = (".ply", ".obj", ".off", ".stl", ".glb", ".gltf")
 """A .ply without faces is read as a point cloud."""
 
@@ -79,10 +82,15 @@ class Normalization:
     def load(cls, path: Path) -> Normalization:
         try:
             data = json.loads(Path(path).read_text())
-            return cls(tuple(float(c) for c in data["center"]), float(data["scale"]))  # type: ignore[arg-type]
+            center, scale = tuple(float(c) for c in data["center"]), float(data["scale"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise DataError(f"{path}: cannot read the normalisation ({type(exc).__name__}: {exc}); "
                             "delete it and re-run 'sirenkit mesh', which rebuilds it from the input file.") from None
+        if len(center) != 3 or not all(math.isfinite(c) for c in center) or not (math.isfinite(scale) and scale > 0):
+            raise DataError(f"{path}: the normalisation is damaged (center {list(center)}, scale {scale}; expected 3 finite "
+                            "numbers and a finite scale > 0); delete it and re-run 'sirenkit mesh', which rebuilds it "
+                            "from the input file.")
+        return cls(center, scale)  # type: ignore[arg-type]
 
 
 def sphere_surface(count: int = 20000, *, radius: float = 1.0, seed: int = 0) -> Surface:
@@ -133,6 +141,11 @@ def load_surface(source: str | Path, *, samples: int = 250_000, estimate: bool =
     points = _check_points(points, path)
     if normals is not None:
         return Surface(points, _check_normals(normals, path))
+    if len(points) < neighbours:
+        raise DataError(f"{path}: {len(points)} points without normals; a surface cannot be recovered from so few. Each "
+                        f"normal is estimated from a point's {neighbours} nearest neighbours (and without normals only "
+                        f"the points pin the zero level set), so give at least {neighbours} points, or normals "
+                        "(x y z nx ny nz per line).")
     if not estimate:
         return Surface(points, None)
     warnings.warn(f"{path.name}: no normals in the file; estimating them from {neighbours} neighbours per point "
@@ -262,8 +275,12 @@ def _read_trimesh(path: Path) -> trimesh.Trimesh | trimesh.PointCloud:
     try:
         loaded = trimesh.load(path, process=False)
     except Exception as exc:  # trimesh raises many types for a damaged file
+        if path.suffix.lower() == ".ply":
+            _check_ply_complete(path)  # name a file cut short, rather than the parser's complaint
         raise DataError(f"{path}: cannot read it ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
                         "the file may be empty or damaged. Pass a valid mesh or point-cloud file.") from None
+    if path.suffix.lower() == ".ply":
+        _check_ply_complete(path)
     if isinstance(loaded, trimesh.Scene):
         if not loaded.geometry:
             raise DataError(f"{path}: holds no geometry (the file is empty); pass a mesh or a point cloud.")
@@ -271,6 +288,52 @@ def _read_trimesh(path: Path) -> trimesh.Trimesh | trimesh.PointCloud:
     if isinstance(loaded, trimesh.Trimesh) and len(loaded.faces) == 0:
         loaded = trimesh.PointCloud(loaded.vertices)
     return loaded
+
+
+PLY_SIZES = {"char": 1, "uchar": 1, "int8": 1, "uint8": 1, "short": 2, "ushort": 2, "int16": 2, "uint16": 2,
+             "int": 4, "uint": 4, "int32": 4, "uint32": 4, "float": 4, "float32": 4, "double": 8, "float64": 8}
+
+
+def _ply_header(path: Path) -> tuple[str, dict[str, int], int, int]:
+    """Format, element counts ({'vertex': N, 'face': M}), header length and the fewest data bytes a binary body needs.
+
+    The bound counts every fixed-size property, the length byte(s) of each list, and three indices per face
+    (a polygon has at least three corners).
+    """
+    counts: dict[str, int] = {}
+    fmt, length, least, element = "", 0, 0, ""
+    with path.open("rb") as f:
+        for raw in f:
+            length += len(raw)
+            words = raw.decode("latin-1").split()
+            if words[:1] == ["format"] and len(words) > 1:
+                fmt = words[1]
+            elif words[:1] == ["element"] and len(words) == 3 and words[2].isdigit():
+                element, counts[words[1]] = words[1], int(words[2])
+            elif words[:2] == ["property", "list"] and len(words) == 5 and element:
+                corners = 3 if words[4] in ("vertex_indices", "vertex_index") else 0
+                least += counts[element] * (PLY_SIZES.get(words[2], 1) + corners * PLY_SIZES.get(words[3], 1))
+            elif words[:1] == ["property"] and len(words) == 3 and element:
+                least += counts[element] * PLY_SIZES.get(words[1], 1)
+            elif words[:1] == ["end_header"] or length > 1 << 20:
+                break
+    return fmt, counts, length, least
+
+
+def _check_ply_complete(path: Path) -> None:
+    """DataError when a PLY is shorter than its header declares (a file cut short, e.g. by an interrupted copy)."""
+    fmt, counts, header, least = _ply_header(path)
+    declared = ", ".join(f"{name} {n}" for name, n in counts.items())
+    if fmt == "ascii":
+        with path.open("rb") as f:
+            f.seek(header)
+            rows = sum(1 for line in f if line.strip())
+        if rows < sum(counts.values()):
+            raise DataError(f"{path}: the file is cut short: its header declares {sum(counts.values())} rows ({declared}) "
+                            f"but it holds {rows}; copy or export the file again.")
+    elif fmt.startswith("binary") and path.stat().st_size - header < least:
+        raise DataError(f"{path}: the file is cut short: its header declares {declared}, at least {least} bytes of data, "
+                        f"but it holds {path.stat().st_size - header}; copy or export the file again.")
 
 
 def _ply_points(cloud: trimesh.PointCloud, path: Path) -> tuple[np.ndarray, np.ndarray | None]:
@@ -301,6 +364,11 @@ def _check_points(points: np.ndarray, path: Path) -> np.ndarray:
         row = int(np.argmax(bad))
         raise DataError(f"{path}: {int(bad.sum())} point(s) have NaN or inf coordinates (first at row {row + 1}); "
                         "remove those rows and try again.")
+    huge = (np.abs(points) > COORDINATE_LIMIT).any(1)
+    if huge.any():
+        row = int(np.argmax(huge))
+        raise DataError(f"{path}: {int(huge.sum())} point(s) lie beyond +-{COORDINATE_LIMIT:.3g} (first at row {row + 1}: "
+                        f"{points[row].tolist()}), where float32 training overflows; remove those rows or rescale the file.")
     if float(np.ptp(points, axis=0).max()) == 0.0:
         raise DataError(f"{path}: all {len(points)} points are the same point {points[0].tolist()}; "
                         "a surface needs points spread over it. Check the export that wrote the file.")

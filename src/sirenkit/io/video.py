@@ -11,9 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
+from sirenkit.budget import check_memory, grid_points
 from sirenkit.errors import ConfigError, DataError
 
 FRAME_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+VIDEO_BYTES_PER_VALUE = 9
+"""Bytes a video fit holds per pixel and channel: the uint8 clip and its float32 training targets and reconstruction."""
 
 
 def _ffmpeg():
@@ -129,6 +132,8 @@ def _resize(video: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     w = w or max(2, round(w0 * h / h0))
     if (h, w) == (h0, w0):
         return video
+    check_memory(f"{t} frames of {h}x{w} pixels", t * grid_points((h, w, c)) * VIDEO_BYTES_PER_VALUE,
+                 fix="pass a smaller --size H W or fewer frames (--frames A:B).")
     out = np.empty((t, h, w, c), dtype=np.uint8)
     for i, frame in enumerate(video):
         resized = resize(frame.astype(np.float32) / 255.0, (h, w, c), anti_aliasing=h < h0 or w < w0)

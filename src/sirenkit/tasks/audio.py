@@ -26,7 +26,15 @@ from sirenkit.io.audio import load_audio, save_audio
 from sirenkit.io.run_dir import write_json
 from sirenkit.plots import save_spectrogram, save_waveform
 from sirenkit.protocols import merge_loss_weights
-from sirenkit.render import AUDIO_SUFFIXES, DEFAULT_CHUNK_SIZE, check_chunk_size, check_render_out, evaluate_grid, run_metadata
+from sirenkit.render import (
+    AUDIO_SUFFIXES,
+    DEFAULT_CHUNK_SIZE,
+    check_chunk_size,
+    check_render_budget,
+    check_render_out,
+    evaluate_grid,
+    run_metadata,
+)
 from sirenkit.samplers import GridSampler, grid
 from sirenkit.tasks.base import ValueFit
 
@@ -131,7 +139,7 @@ class AudioTask(ValueFit):
 
     @classmethod
     def render(cls, field: nn.Module, run: str | Path, *, out: str | Path, sample_rate: int | None = None,
-               duration_s: float | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE) -> list[Path]:
+               duration_s: float | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE, allow_large: bool = False) -> list[Path]:
         """The clip's time span as `out` (WAV, FLAC or OGG) at `sample_rate` over `duration_s` seconds.
 
         Both default to the clip's, read from `AUDIO_FILE` in `run`; twice the rate over the same
@@ -151,6 +159,10 @@ class AudioTask(ValueFit):
         rate = int(rate)
         out = check_render_out(out, AUDIO_SUFFIXES, "an audio")
         num_samples = max(2, round(duration * rate))
+        channels = int(getattr(getattr(field, "config", None), "out_features", 2))
+        check_render_budget(field, num_samples, num_samples * channels, what=f"rendering {num_samples} samples "
+                            f"({duration:g} s at {rate} Hz)", fix="pass a lower --sample-rate or a shorter --duration-s",
+                            chunk_size=chunk_size, allow_large=allow_large)
         samples = render_audio(field, num_samples, chunk_size=check_chunk_size(chunk_size)) * float(meta.get("scale", 1.0))
         log.info("rendering %d samples at %d Hz, %d channel(s)", num_samples, rate, samples.shape[1])
         return [save_audio(out, samples, rate)]

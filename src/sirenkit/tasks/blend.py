@@ -99,6 +99,9 @@ class BlendTask:
             raise ShapeError(f"mask is {mask.shape[1]}x{mask.shape[0]} pixels but the foreground {foreground.shape[1]}x"
                              f"{foreground.shape[0]}; give a mask of the foreground's size.")
         (x, y), (h, w), (bh, bw) = config.at, foreground.shape[:2], background.shape[:2]
+        if w > bw or h > bh:  # no position fits: only a smaller foreground (or a larger background) does
+            raise ConfigError(f"the foreground ({w}x{h}) is larger than the background ({bw}x{bh}), so it fits at no --at; "
+                              f"pass --foreground-size at most {min(bw, bh)}, or a larger --size.")
         if x < 0 or y < 0 or x + w > bw or y + h > bh:
             raise ConfigError(f"foreground ({w}x{h}) at X={x} Y={y} does not fit inside the background ({bw}x{bh}); "
                               f"choose --at with 0 <= X <= {bw - w} and 0 <= Y <= {bh - h}, or a smaller --foreground-size.")
@@ -178,9 +181,9 @@ class BlendTask:
 
     @classmethod
     def render(cls, field: nn.Module, run: str | Path, *, out: str | Path, size: tuple[int, int] | None = None,
-               chunk_size: int = DEFAULT_CHUNK_SIZE) -> list[Path]:
+               chunk_size: int = DEFAULT_CHUNK_SIZE, allow_large: bool = False) -> list[Path]:
         """The blended image at any `size` (H, W), into `out` (PNG, JPEG, TIFF or BMP); `run` is not read."""
-        return [render_image_file(field, out, size, chunk_size=chunk_size)]
+        return [render_image_file(field, out, size, chunk_size=chunk_size, allow_large=allow_large)]
 
     def export(self, field: nn.Module, out_dir: Path) -> list[Path]:
         image, _ = self.reconstruct(field)

@@ -126,12 +126,12 @@ class ImageTask(ValueFit):
 
     @classmethod
     def render(cls, field: nn.Module, run: str | Path, *, out: str | Path, size: tuple[int, int] | None = None,
-               chunk_size: int = DEFAULT_CHUNK_SIZE) -> list[Path]:
+               chunk_size: int = DEFAULT_CHUNK_SIZE, allow_large: bool = False) -> list[Path]:
         """The fitted image at any `size` (H, W), into `out` (PNG, JPEG, TIFF or BMP): `sirenkit render RUN --size H W`.
 
         A classmethod: rendering needs the field, not the training image (`run` is not read).
         """
-        return [render_image_file(field, out, size, chunk_size=chunk_size)]
+        return [render_image_file(field, out, size, chunk_size=chunk_size, allow_large=allow_large)]
 
     def export(self, field: nn.Module, out_dir: Path) -> list[Path]:
         pred = self.reconstruct(field)

@@ -183,7 +183,7 @@ class PoissonTask:
 
     @classmethod
     def render(cls, field: nn.Module, run: str | Path, *, out: str | Path, size: tuple[int, int] | None = None,
-               chunk_size: int = DEFAULT_CHUNK_SIZE) -> list[Path]:
+               chunk_size: int = DEFAULT_CHUNK_SIZE, allow_large: bool = False) -> list[Path]:
         """The reconstruction at any `size` (H, W), into `out` (PNG, JPEG, TIFF or BMP).
 
         The field alone is right up to what its derivatives cannot see; the part export fitted
@@ -194,4 +194,5 @@ class PoissonTask:
             raise ConfigError(f"{run} has no {UNSEEN_FILE} (the constant the gradient cannot see); render a run folder "
                               "written by 'sirenkit poisson', not a bare model file.")
         unseen = np.asarray(saved["coefficients"], dtype=np.float64)
-        return [render_image_file(field, out, size, chunk_size=chunk_size, offset=lambda v: add_unseen(v, unseen))]
+        return [render_image_file(field, out, size, chunk_size=chunk_size, offset=lambda v: add_unseen(v, unseen),
+                                  allow_large=allow_large)]

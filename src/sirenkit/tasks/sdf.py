@@ -23,7 +23,7 @@ from sirenkit import ops
 from sirenkit.config import check_positive, from_dict, load_run_config
 from sirenkit.errors import ConfigError, DataError
 from sirenkit.io.pointcloud import Normalization, Surface, load_mesh, load_surface, sphere_surface
-from sirenkit.mesh import compare_meshes, extract_mesh, keep_near, save_mesh, save_mesh_picture, save_slices, trim_far
+from sirenkit.mesh import check_mesh_budget, compare_meshes, extract_mesh, keep_near, save_mesh, save_mesh_picture, save_slices, trim_far
 from sirenkit.protocols import Batch, merge_loss_weights
 from sirenkit.render import DEFAULT_CHUNK_SIZE
 
@@ -107,6 +107,7 @@ class SDFTask:
 
     def __init__(self, surface: Surface, *, config: SDFConfig | None = None, reference: trimesh.Trimesh | None = None) -> None:
         self.config = config or SDFConfig()
+        check_mesh_budget(self.config.resolution)  # the export's grid: refused before the fit, not after it
         self.loss_weights = dict(self.config.loss_weights)
         self.surface = surface
         self.normalization = Normalization.from_points(surface.points, extent=self.config.extent)
@@ -162,8 +163,12 @@ class SDFTask:
             terms["normal"] = (1.0 - cos).sum() / total
         return terms
 
-    def mesh(self, field: nn.Module, *, resolution: int | None = None) -> trimesh.Trimesh:
-        """The field's zero level set in the input's units (cached until the weights change)."""
+    def mesh(self, field: nn.Module, *, resolution: int | None = None, empty_ok: bool = True) -> trimesh.Trimesh:
+        """The field's zero level set in the input's units (cached until the weights change).
+
+        A field with no zero level set gives an empty mesh (with a warning), or, with ``empty_ok=False``,
+        the DataError that says so.
+        """
         resolution = resolution or self.config.resolution
         key = (resolution, *((id(p), p._version) for p in field.parameters()))
         if self._mesh is None or self._mesh[0] != key:
@@ -172,6 +177,8 @@ class SDFTask:
             try:
                 mesh = extract_mesh(field, resolution=resolution, chunk_size=self.config.chunk_size, normalization=self.normalization)
             except DataError as exc:  # no surface yet: the run still reports its metrics and slices, with an empty mesh
+                if not empty_ok:
+                    raise DataError(f"{exc} Nothing to mesh.") from None
                 log.warning("%s", exc)
                 mesh = trimesh.Trimesh()
             finally:
@@ -259,11 +266,12 @@ def remesh(run: str | Path, *, resolution: int = 256, chunk_size: int = DEFAULT_
         task = SDFTask.from_config(task_config)
         if saved.is_file():
             task.normalization = Normalization.load(saved)
-        mesh = task.mesh(field)
-        result = task.compare(mesh) if task.reference is not None and len(mesh.faces) else {}
+        mesh = task.mesh(field, empty_ok=False)
+        result = task.compare(mesh) if task.reference is not None else {}
     if not len(mesh.faces):
-        raise DataError(f"{run}: the field has no surface (it does not change sign on the {resolution}^3 grid), so there is "
-                        f"nothing to mesh; {run / 'sdf_slices.png'} shows the field. Train longer (--steps), then mesh again.")
+        raise DataError(f"{run}: the field has no surface near its input points at --resolution {resolution} (no zero "
+                        "level set, or only pieces far from the points); nothing to mesh. Train the run longer (a new "
+                        "run with more --steps), or check the input's normals (their sign); sdf_slices.png shows the field.")
     result = {"vertices": float(len(mesh.vertices)), "faces": float(len(mesh.faces)), "watertight": float(mesh.is_watertight),
               **result}
     out = Path(out) if out is not None else run

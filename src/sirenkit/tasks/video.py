@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from sirenkit.budget import grid_points
 from sirenkit.config import check_positive
 from sirenkit.errors import ConfigError
 from sirenkit.io.run_dir import write_json
@@ -25,7 +26,15 @@ from sirenkit.io.video import load_video, parse_frames, write_video
 from sirenkit.metrics import psnr, ssim
 from sirenkit.plots import save_frame_psnr, save_image_grid
 from sirenkit.protocols import Batch, merge_loss_weights
-from sirenkit.render import DEFAULT_CHUNK_SIZE, VIDEO_SUFFIXES, check_chunk_size, check_render_out, evaluate_grid, run_metadata
+from sirenkit.render import (
+    DEFAULT_CHUNK_SIZE,
+    VIDEO_SUFFIXES,
+    check_chunk_size,
+    check_render_budget,
+    check_render_out,
+    evaluate_grid,
+    run_metadata,
+)
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +170,8 @@ class VideoTask:
 
     @classmethod
     def render(cls, field: nn.Module, run: str | Path, *, out: str | Path, size: tuple[int, int] | None = None,
-               frames: int | None = None, fps: float | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE) -> list[Path]:
+               frames: int | None = None, fps: float | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE,
+               allow_large: bool = False) -> list[Path]:
         """The clip's time span as `out` (MP4), frame by frame: `frames` frames of `size` (H, W) at `fps`.
 
         Each defaults to the clip's, read from `VIDEO_FILE` in `run`; more frames than the clip had
@@ -182,6 +192,10 @@ class VideoTask:
         if not isinstance(fps, (int, float)) or not (math.isfinite(fps) and fps > 0):
             raise ConfigError(f"{run}/{VIDEO_FILE} has fps {fps!r}; pass --fps FPS (> 0), e.g. --fps 25.")
         out = check_render_out(out, VIDEO_SUFFIXES, "a video")
+        frame = grid_points(size)  # frames stream to the file one at a time: memory holds one, the work is all of them
+        check_render_budget(field, frames * frame, frame * 3, what=f"rendering {frames} frames of {size[0]}x{size[1]}",
+                            fix="pass a smaller --size or fewer --frames", calls=frames, chunk_size=chunk_size,
+                            allow_large=allow_large)
         rendered = (np.rint(frame * 255.0).astype(np.uint8) for frame in
                     render_video_frames(field, frames, size, chunk_size=check_chunk_size(chunk_size)))
         log.info("rendering %d frames of %dx%d at %g fps", frames, size[0], size[1], fps)
