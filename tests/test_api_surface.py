@@ -7,7 +7,7 @@ def test_public_names():
     assert sorted(sk.__all__) == sorted([
         "MLP", "ConfigError", "DataError", "DivergenceError", "FieldConfig", "FitConfig", "FitResult", "Run", "RunConfig",
         "ShapeError", "Siren", "SirenkitError", "__version__", "build_field", "fit", "grid", "load", "load_run", "metrics", "nn",
-        "ops", "render_image", "tasks",
+        "ops", "render_image", "save", "tasks",
     ])
     for name in sk.__all__:
         assert hasattr(sk, name), name

@@ -25,7 +25,7 @@ _WHERE = {
     "ShapeError": "sirenkit.errors", "SirenkitError": "sirenkit.errors",
     "FitResult": "sirenkit.fit", "fit": "sirenkit.fit",
     "render_image": "sirenkit.render",
-    "Run": "sirenkit.runs", "load": "sirenkit.runs", "load_run": "sirenkit.runs",
+    "Run": "sirenkit.runs", "load": "sirenkit.runs", "load_run": "sirenkit.runs", "save": "sirenkit.runs",
     "grid": "sirenkit.samplers",
 }
 """Public name -> the module that defines it (submodules such as `sk.ops` and `sk.tasks` load as themselves)."""
@@ -33,7 +33,7 @@ _WHERE = {
 __all__ = [
     "MLP", "ConfigError", "DataError", "DivergenceError", "FieldConfig", "FitConfig", "FitResult", "RunConfig",
     "Run", "ShapeError", "Siren", "SirenkitError", "__version__", "build_field", "fit", "grid", "load", "load_run", "metrics",
-    "nn", "ops", "render_image", "tasks",
+    "nn", "ops", "render_image", "save", "tasks",
 ]
 
 

@@ -24,7 +24,7 @@ from torch import nn
 from sirenkit.config import FieldConfig, RunConfig, from_dict
 from sirenkit.errors import ConfigError, DataError
 from sirenkit.fields.build import build_field
-from sirenkit.io.checkpoint import CHECKPOINT_FILE, MODEL_FILE, load_checkpoint, read_model
+from sirenkit.io.checkpoint import CHECKPOINT_FILE, MODEL_FILE, load_checkpoint, read_model, save_model
 from sirenkit.io.run_dir import pid_alive, read_jsonl, stale_temporaries, write_json
 from sirenkit.versions import versions
 
@@ -288,6 +288,25 @@ def load(run_or_model: str | Path) -> nn.Module:
         raise DataError(f"{run_or_model}: a comparison holds one run per model ({names}); load one of them, "
                         f"e.g. sirenkit.load('{loaded.members[0] if loaded.members else run_or_model}').")
     return loaded.model
+
+
+def save(field: nn.Module, path: str | Path) -> Path:
+    """Write a field as one ``.safetensors`` file (weights, its FieldConfig in the metadata) that `load` reads anywhere.
+
+    `path` is the file, or a folder to hold ``model.safetensors``. Only fields sirenkit can rebuild are saved
+    (Siren, MLP); anything else is refused before a file is written.
+
+    Example:
+        >>> sirenkit.save(field, "camera.safetensors")            # doctest: +SKIP
+        >>> field = sirenkit.load("camera.safetensors")           # doctest: +SKIP
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / MODEL_FILE
+    elif path.suffix != ".safetensors":
+        raise ConfigError(f"{path}: a model file ends in .safetensors; pass e.g. {path.with_suffix('.safetensors')} "
+                          "or an existing folder.")
+    return save_model(path, field)
 
 
 def _metrics(path: Path) -> dict[str, Any]:
