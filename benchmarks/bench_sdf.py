@@ -100,7 +100,8 @@ def run(name: str, config: SDFConfig, fit: sk.FitConfig, out: Path, field_config
     total = time.perf_counter() - start
     m = result.metrics
     row = {
-        "input": name, "init": field_config.init, "weight_scale": field_config.weight_scale, "points": len(task.points), "normals": "estimated (PCA)" if task.surface.normals_estimated else "from file",
+        "input": name, "init": field_config.init, "weight_scale": field_config.weight_scale, "points": len(task.points),
+        "normals": "estimated (PCA)" if task.surface.normals_estimated else "from file",
         "steps": result.steps, "stopped_by": result.stopped_by, "train_seconds": result.train_seconds,
         "seconds_per_step": m["seconds_per_step"], "load_seconds": load_seconds,
         "mesh_and_export_seconds": total - result.train_seconds,
@@ -168,8 +169,8 @@ def main() -> None:
             rows.append(run(name, mesh_config, fit, _fresh(args.runs / folder), config))
             if args.slices:
                 args.slices.mkdir(parents=True, exist_ok=True)
-                shutil.copy(Path(rows[-1]["run_folder"]) / "sdf_slices.png",
-                            args.slices / f"sdf_{args.steps}_steps_{folder.removeprefix('bunny-') if folder != 'bunny' else 'reference'}_slices.png")
+                variant = folder.removeprefix("bunny-") if folder != "bunny" else "reference"
+                shutil.copy(Path(rows[-1]["run_folder"]) / "sdf_slices.png", args.slices / f"sdf_{args.steps}_steps_{variant}_slices.png")
     if args.scan:
         scan_config = SDFConfig(source=str(DATA / "meshes" / "bunny_scan000.ply"), reference=mesh_config.source,
                                 resolution=args.resolution, trim=0.01)
