@@ -321,12 +321,13 @@ def _refuse_changes(out: Path, checkpoint: dict[str, Any], now: dict[str, Any], 
     may extend a run on purpose (the CLI refuses that too, and says how to start a longer run).
     """
     saved = checkpoint.get("run") or {}
+    schedule = {f.name for f in dataclasses.fields(FitConfig)}  # a task config may mirror them (the prior's steps, lr)
     for part in ("task_config", "field"):
         old, new = saved.get(part), now.get(part)
         if not isinstance(old, dict) or not isinstance(new, dict):
             continue
         for key in old:
-            if key in new and not _same(old[key], new[key]):
+            if key in new and not _same(old[key], new[key]) and not (part == "task_config" and key in schedule):
                 raise ConfigError(f"resume: {out} was started with {key}={old[key]!r} and this run asks for "
                                   f"{key}={new[key]!r} ({part}); a resume continues the run as it was started. Pass "
                                   f"{key}={old[key]!r} (on the command line --{key.replace('_', '-')} {old[key]}, or "

@@ -10,7 +10,7 @@ import soundfile
 import trimesh
 
 import sirenkit as sk
-from sirenkit.io.arrays import load_velocity
+from sirenkit.io.arrays import load_receiver_data, load_velocity
 from sirenkit.io.audio import load_audio
 from sirenkit.io.pointcloud import Normalization, load_surface, sphere_surface
 
@@ -92,3 +92,17 @@ def test_errors_too_few_points_without_normals(tmp_path, estimate):
     with pytest.warns(UserWarning, match="estimating them from 16 neighbours"):
         np.savetxt(tmp_path / "sixteen.xyz", sphere_surface(16).points)
         assert load_surface(tmp_path / "sixteen.xyz").normals.shape == (16, 3)
+
+
+@pytest.mark.parametrize("case", ["no sources", "no receivers", "nan"])
+def test_errors_fwi_data_without_measurements(tmp_path, case):
+    """An FWI .mat with empty source/receiver lists or NaN measurements is refused by name, not inverted."""
+    import scipy.io
+
+    sources, receivers = np.zeros((0 if case == "no sources" else 2, 2)), np.full((0 if case == "no receivers" else 3, 2), 0.4)
+    values = np.ones((len(receivers), len(sources)), complex)
+    if case == "nan":
+        values[0, 0] = np.nan
+    scipy.io.savemat(tmp_path / "fwi.mat", {"source": sources, "receivers": receivers, "rec_val": values})
+    with pytest.raises(sk.DataError, match="NaN" if case == "nan" else "at least one"):
+        load_receiver_data(tmp_path / "fwi.mat")

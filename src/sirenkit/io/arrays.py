@@ -84,6 +84,11 @@ def load_receiver_data(path: str | Path) -> ReceiverData:
     values = np.asarray(mat["rec_val"])
     if sources.ndim != 2 or sources.shape[1] != 2 or receivers.ndim != 2 or receivers.shape[1] != 2:
         raise DataError(f"{path}: source has shape {sources.shape} and receivers {receivers.shape}; both must be (N, 2)")
+    if not len(sources) or not len(receivers):
+        raise DataError(f"{path}: holds {len(sources)} sources and {len(receivers)} receivers; an inversion needs at "
+                        "least one of each")
+    if not (np.isfinite(sources).all() and np.isfinite(receivers).all() and np.isfinite(values).all()):
+        raise DataError(f"{path}: source, receivers or rec_val holds NaN or inf; pass finite measurements")
     if values.shape != (len(receivers), len(sources)):
         raise DataError(f"{path}: rec_val has shape {values.shape}; expected (receivers, sources) = "
                         f"({len(receivers)}, {len(sources)})")
