@@ -109,3 +109,15 @@ def test_errors_training_step_refused_before_step_one(small_limit, tmp_path):
     assert not (tmp_path / "run" / "checkpoint.pt").exists()
     result = sk.fit(wide, task, steps=1, batch_size=1024, device="cpu")  # --batch-size, as the message says: 18 MiB
     assert result.steps == 1 and torch.isfinite(torch.tensor(result.metrics["psnr"]))
+
+
+def test_cli_render_of_a_bare_model_is_budgeted_and_allow_large_lifts_it(small_limit, tmp_path, capsys):
+    """`sirenkit render model.safetensors --size H W` goes through the same budget as a run; --allow-large lets it through."""
+    from sirenkit.cli.main import main
+
+    model = sk.save(_field(), tmp_path / "model.safetensors")
+    out = tmp_path / "big.png"
+    assert main(["render", str(model), "--size", "4096", "4096", "--out", str(out)]) == 2  # 4096^2 x 16 bytes > 64 MiB
+    assert "rendering 4096x4096 pixels" in capsys.readouterr().err and not out.exists()
+    assert main(["render", str(model), "--size", "40", "40", "--out", str(out), "--allow-large"]) == 0
+    assert out.is_file()

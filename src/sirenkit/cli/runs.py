@@ -65,6 +65,8 @@ def add_render_parser(sub: argparse._SubParsersAction, name: str = "render") -> 
     p.add_argument("--fps", type=float, default=None, help="video: frame rate of the MP4 (default: the clip's)")
     p.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE,
                         help=f"points per forward pass (default: {DEFAULT_CHUNK_SIZE})")
+    p.add_argument("--allow-large", action="store_true", default=None,
+                   help="render even what is estimated to exceed the free memory or take over a day (refused by default)")
     p.add_argument("--device", default="auto", help=DEVICE_HELP)
     p.set_defaults(handler=render)
 
@@ -132,7 +134,7 @@ def render(args: argparse.Namespace) -> int:
     return _render_image(args, field)
 
 
-RENDER_OPTIONS = ("out", "size", "sample_rate", "duration_s", "frames", "fps", "chunk_size")
+RENDER_OPTIONS = ("out", "size", "sample_rate", "duration_s", "frames", "fps", "chunk_size", "allow_large")
 """`sirenkit render` flags handed to a task's render(field, run, **options); --device is the CLI's own."""
 
 
@@ -156,18 +158,11 @@ def _options(args: argparse.Namespace, render_fn) -> dict:
 
 
 def _render_image(args: argparse.Namespace, field) -> int:
-    from sirenkit.io.image import save_image
-    from sirenkit.render import render_image
+    """A bare image model file: the same checked renderer as an image run's (size, suffix, memory and time budget)."""
+    from sirenkit.render import render_image_file
 
-    if args.size is None:
-        raise ConfigError("--size H W is required to render an image run, e.g. --size 1024 1024.")
-    h, w = args.size
-    if h < 1 or w < 1:
-        raise ConfigError(f"--size {h} {w}: both must be >= 1 pixel, e.g. --size 1024 1024.")
-    if args.out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"):
-        raise ConfigError(f"--out {args.out}: give an image file name ending in .png (or .jpg, .tif, .bmp).")
-    save_image(args.out, render_image(field, (h, w), chunk_size=args.chunk_size))
-    print(f"wrote {args.out} ({h}x{w})")
+    path = render_image_file(field, args.out, args.size, chunk_size=args.chunk_size, allow_large=bool(args.allow_large))
+    print(f"wrote {path} ({args.size[0]}x{args.size[1]})")
     return 0
 
 
