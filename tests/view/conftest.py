@@ -85,14 +85,19 @@ def start_server(runs: list[Path]) -> tuple[ViewServer, threading.Thread]:
     return server, thread
 
 
-@pytest.fixture(scope="session")
-def view_server(image_run: Path, audio_run: Path, sdf_run: Path) -> Iterator[ViewServer]:
-    """One server over the three runs: 0 image, 1 audio, 2 sdf."""
-    server, thread = start_server([image_run, audio_run, sdf_run])
+def serving(runs: list[Path]) -> Iterator[ViewServer]:
+    """A server over `runs` for a fixture to yield from; shut down and joined when the fixture ends."""
+    server, thread = start_server(runs)
     yield server
     server.shutdown()
     server.server_close()
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def view_server(image_run: Path, audio_run: Path, sdf_run: Path) -> Iterator[ViewServer]:
+    """One server over the three runs: 0 image, 1 audio, 2 sdf."""
+    yield from serving([image_run, audio_run, sdf_run])
 
 
 @pytest.fixture(scope="session")
@@ -119,11 +124,7 @@ def wave_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def wave_server(helmholtz_run: Path, wave_run: Path) -> Iterator[ViewServer]:
     """0 helmholtz, 1 wave."""
-    server, thread = start_server([helmholtz_run, wave_run])
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    yield from serving([helmholtz_run, wave_run])
 
 
 @pytest.fixture(scope="session")
@@ -144,17 +145,9 @@ def video_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def prior_server(prior_run: Path) -> Iterator[ViewServer]:
-    server, thread = start_server([prior_run])
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    yield from serving([prior_run])
 
 
 @pytest.fixture(scope="session")
 def video_server(video_run: Path) -> Iterator[ViewServer]:
-    server, thread = start_server([video_run])
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    yield from serving([video_run])
