@@ -136,3 +136,13 @@ def test_fetch_of_an_unknown_name_lists_where_to_look(empty_data, capsys):
     assert main(["data", "fetch", "audio/gt_bach.wv"]) == 2
     err = capsys.readouterr().err
     assert "did you mean 'audio/gt_bach.wav'" in err and "sirenkit data list" in err
+
+
+def test_local_copy_names_registry_files_and_folders_only(tmp_path, monkeypatch):
+    """A registry name maps to the data folder's copy (or the fetch command when missing); any other string is no name."""
+    monkeypatch.setenv("SIRENKIT_DATA", str(tmp_path))
+    assert data.local_copy("photo.jpg") is None and data.local_copy("") is None
+    with pytest.raises(DataError, match="sirenkit data fetch audio/gt_bach.wav"):
+        data.local_copy("audio/gt_bach.wav")
+    (tmp_path / "images" / "div2k16").mkdir(parents=True)
+    assert data.local_copy("images/div2k16/") == tmp_path / "images" / "div2k16"

@@ -15,8 +15,7 @@ from sirenkit.io.arrays import ReceiverData
 from sirenkit.physics.fwi import FDInversion, bilinear_sampler, bounded_velocity, velocity_metrics
 from sirenkit.physics.helmholtz import solve_helmholtz_fd
 from sirenkit.protocols import Batch
-from sirenkit.tasks.helmholtz_hybrid import HelmholtzHybridTask
-from sirenkit.tasks.helmholtz_inverse import HelmholtzInverseConfig, HelmholtzInverseTask
+from sirenkit.tasks.helmholtz_inverse import HelmholtzHybridTask, HelmholtzInverseConfig, HelmholtzInverseTask
 
 N, K = 31, 8.0
 

@@ -181,6 +181,16 @@ class RunConfig:
     """sirenkit, torch and numpy versions that made the run (filled when saved)."""
 
 
+RESUMABLE = frozenset({"device", "max_seconds", "target_psnr", "log_every", "eval_every", "save_every", "compile",
+                       "tune_allocator"})
+"""FitConfig fields a resume may change: they decide when to stop, log or save, not what the steps compute."""
+
+
+def same_setting(a: object, b: object) -> bool:
+    """Two values of one setting are the same; a tuple read back from JSON as a list still equals it."""
+    return a == b or (isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and list(a) == list(b))
+
+
 def check_positive(obj: object, *names: str, allow_zero: bool | tuple[str, ...] = False) -> None:
     """ConfigError unless each named field is a finite number > 0 (>= 0 where allowed), and whole where typed int."""
     types = {f.name: f.type for f in dataclasses.fields(obj)}  # type: ignore[arg-type]

@@ -109,10 +109,22 @@ def path(name: str) -> Path:
     Raises:
         DataError: unknown name, or the file is not in the data folder (names the fetch command).
     """
-    entry = _entry(name)
-    local = data_dir() / entry.name
-    if not local.is_file():
-        raise DataError(f"{entry.name} is not in {data_dir()}; run `sirenkit data fetch {entry.name}` "
+    return local_copy(_entry(name).name)  # type: ignore[return-value]
+
+
+def local_copy(name: str) -> Path | None:
+    """The data folder's copy of the registry file or folder `name` ('audio/gt_bach.wav', 'images/div2k16');
+    None when `name` is no registry name, so a caller can treat it as an ordinary path.
+
+    Raises:
+        DataError: a registry name that has not been fetched (names the fetch command).
+    """
+    name = name.rstrip("/")
+    if not name or not any(entry == name or entry.startswith(name + "/") for entry in REGISTRY):
+        return None
+    local = data_dir() / name
+    if not local.exists():
+        raise DataError(f"{name} is not in {data_dir()}; run `sirenkit data fetch {name}` "
                         f"(or set {DATA_ENV} to a folder that holds it).")
     return local
 

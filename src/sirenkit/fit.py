@@ -27,7 +27,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from sirenkit import budget, runs
 from sirenkit.callbacks import Callback, Checkpointer, FitState, MetricsLog
-from sirenkit.config import FieldConfig, FitConfig, RunConfig, from_dict
+from sirenkit.config import RESUMABLE, FieldConfig, FitConfig, RunConfig, from_dict, same_setting
 from sirenkit.devices import cpu_lacks_bf16, resolve_device, tune_cpu_allocator
 from sirenkit.errors import ConfigError, DivergenceError
 from sirenkit.io.checkpoint import CHECKPOINT_FILE, load_checkpoint
@@ -49,11 +49,6 @@ class FitResult:
     train_seconds: float
     stopped_by: str
     """'steps', 'target_psnr' or 'max_seconds'."""
-
-
-RESUMABLE = frozenset({"device", "max_seconds", "target_psnr", "log_every", "eval_every", "save_every", "compile",
-                       "tune_allocator"})
-"""FitConfig fields a resume may change: they decide when to stop, log or save, not what the steps compute."""
 
 
 class Interrupted(KeyboardInterrupt):
@@ -327,7 +322,7 @@ def _refuse_changes(out: Path, checkpoint: dict[str, Any], now: dict[str, Any], 
         if not isinstance(old, dict) or not isinstance(new, dict):
             continue
         for key in old:
-            if key in new and not _same(old[key], new[key]) and not (part == "task_config" and key in schedule):
+            if key in new and not same_setting(old[key], new[key]) and not (part == "task_config" and key in schedule):
                 raise ConfigError(f"resume: {out} was started with {key}={old[key]!r} and this run asks for "
                                   f"{key}={new[key]!r} ({part}); a resume continues the run as it was started. Pass "
                                   f"{key}={old[key]!r} (on the command line --{key.replace('_', '-')} {old[key]}, or "
@@ -336,14 +331,10 @@ def _refuse_changes(out: Path, checkpoint: dict[str, Any], now: dict[str, Any], 
     started = runs.read_config(out).fit if (out / runs.CONFIG_FILE).is_file() else None
     if started is not None:
         old, new = dataclasses.asdict(started), dataclasses.asdict(config)
-        changed = [f"{k} {old[k]!r} -> {new[k]!r}" for k in old if k not in RESUMABLE and not _same(old[k], new.get(k))]
+        changed = [f"{k} {old[k]!r} -> {new[k]!r}" for k in old if k not in RESUMABLE and not same_setting(old[k], new.get(k))]
         if changed:
             log.warning("resume: %s continues on a changed schedule (%s), not the one it was started with", out,
                         ", ".join(changed))
-
-
-def _same(a: object, b: object) -> bool:
-    return a == b or (isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and list(a) == list(b))
 
 
 def _weighted_total(terms: dict[str, torch.Tensor], weights: dict[str, float], task: str) -> torch.Tensor:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sirenkit.io.run_dir import atomic_path
+from sirenkit.metrics import psnr
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -58,10 +59,8 @@ def draw_derivative_panel(rows: list[tuple[str, np.ndarray, np.ndarray, np.ndarr
         if truth is None or image is truth:
             row[0].set_title(label)
             continue
-        difference = image.astype(np.float64) - truth
-        error = np.abs(difference).mean(-1)
-        mse = float((difference ** 2).mean())
-        row[0].set_title(f"{label}\nPSNR {psnr_db(mse):.2f} dB")
+        error = np.abs(image.astype(np.float64) - truth).mean(-1)
+        row[0].set_title(f"{label}\nPSNR {psnr(image, truth):.2f} dB")
         bar = fig.colorbar(row[3].imshow(error, cmap="inferno", vmin=0, vmax=max(float(error.max()), 1e-12)), ax=row[3], shrink=0.8)
         bar.set_label("|error| (values in [0, 1])")
         row[3].set_title("error map |fit - truth|")
@@ -72,11 +71,6 @@ def save_derivative_panel(path: str | Path, rows: list[tuple[str, np.ndarray, np
                           truth: np.ndarray | None = None) -> Path:
     """`draw_derivative_panel` as a PNG."""
     return save_figure(draw_derivative_panel(rows, truth=truth), path)
-
-
-def psnr_db(mse: float) -> float:
-    """PSNR in dB of a mean squared error on values in [0, 1] (inf for a perfect fit)."""
-    return float("inf") if mse <= 0 else float(-10.0 * np.log10(mse))
 
 
 def image_grid(tiles: list[list[np.ndarray | None]], *, row_labels: list[str] = (), column_titles: list[str] = (),
@@ -267,6 +261,6 @@ def save_sdf_slices(path: str | Path, slices: list[tuple[str, float, str, str, n
     return save_figure(draw_sdf_slices(slices), path, dpi=80)
 
 
-__all__ = ["draw_derivative_panel", "draw_sdf_slices", "draw_wave_frames", "field_label", "figure", "image_grid", "psnr_db",
+__all__ = ["draw_derivative_panel", "draw_sdf_slices", "draw_wave_frames", "field_label", "figure", "image_grid",
            "save_complex_field_panels", "save_derivative_panel", "save_figure", "save_frame_psnr", "save_image_grid",
            "save_sdf_slices", "save_spectrogram", "save_velocity_panel", "save_wave_frames", "save_waveform"]

@@ -38,9 +38,9 @@ def grid_chunks(shape: Sequence[int], chunk_size: int, *, device: torch.device |
         yield torch.stack([axis[i] for axis, i in zip(axes, index)], dim=-1)
 
 
-def _out_features(field: nn.Module) -> int:
-    """Channels a field returns, from its config, else 4 (the most an image has)."""
-    return int(getattr(getattr(field, "config", None), "out_features", 4))
+def field_channels(field: nn.Module, default: int) -> int:
+    """Channels a field returns, from its config; `default` (the most the caller's kind of signal has) for a custom module."""
+    return int(getattr(getattr(field, "config", None), "out_features", default))
 
 
 def _device_of(field: nn.Module) -> torch.device:
@@ -195,7 +195,7 @@ def render_image_file(field: nn.Module, out: str | Path, size: Sequence[int] | N
     shape = check_render_size(size)
     check_chunk_size(chunk_size)
     points = grid_points(shape)
-    check_render_budget(field, points, points * _out_features(field), what=f"rendering {shape[0]}x{shape[1]} pixels",
+    check_render_budget(field, points, points * field_channels(field, 4), what=f"rendering {shape[0]}x{shape[1]} pixels",
                         fix="pass a smaller --size", chunk_size=chunk_size, allow_large=allow_large)
     if offset is None:
         return save_image(out, render_image(field, shape, chunk_size=chunk_size))

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sirenkit.config import FieldConfig, FitConfig, field_docs
+from sirenkit.config import RESUMABLE, FieldConfig, FitConfig, field_docs, same_setting
 from sirenkit.errors import ConfigError
 
 PROG = "sirenkit"
@@ -29,8 +29,6 @@ PRECEDENCE = "Precedence: command-line flags > --config run.json (a partial JSON
 RESUME_HELP = ("continue the run in --out from its checkpoint, on the schedule it was started with: a changed --steps "
                "(or any other setting but --device, --max-seconds, --target-psnr, --log-every, --eval-every, --save-every) "
                "is refused; to train longer, start a new run with --config RUN/config.json --steps N")
-RESUMABLE = {"device", "max_seconds", "target_psnr", "log_every", "eval_every", "save_every", "compile", "tune_allocator"}
-"""Settings a --resume may change: they decide when to stop, log or save, not what the steps compute."""
 CLI_FIT_DEFAULTS = {"tune_allocator": True}
 """The CLI owns its process, so it tunes the CPU allocator (the API does not unless asked)."""
 
@@ -195,12 +193,12 @@ def merge_run_config(task: str, args: argparse.Namespace, config_cls: type, *, f
     return result
 
 
-def refuse_changes(out: Path, saved: dict[str, Any], now: dict[str, Any], *, allowed: set[str] = RESUMABLE) -> None:
+def refuse_changes(out: Path, saved: dict[str, Any], now: dict[str, Any]) -> None:
     """--resume: one line naming the first setting that differs from the run's config.json, and how to go on."""
     for part in ("task_config", "field", "fit"):
         old, new = saved.get(part) or {}, now.get(part) or {}
         for key in new:
-            if key in allowed or key not in old or old[key] == new[key] or _same(old[key], new[key]):
+            if key in RESUMABLE or key not in old or same_setting(old[key], new[key]):
                 continue
             if key == "steps":
                 raise ConfigError(f"--resume continues {out} on the schedule it was started with ({old[key]} steps), so "
@@ -210,10 +208,6 @@ def refuse_changes(out: Path, saved: dict[str, Any], now: dict[str, Any], *, all
                 raise ConfigError(f"--resume: {out} is a '{old[key]}' prior; drop --model or pass --model {old[key]}.")
             raise ConfigError(f"--resume continues {out} as it was started, but {flag(key)} changed ({old[key]} -> {new[key]}); "
                               f"drop {flag(key)}, or start a new run with --config {out / 'config.json'} and the new value.")
-
-
-def _same(a: object, b: object) -> bool:
-    return isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and list(a) == list(b)
 
 
 def log_to(path: Path, *, quiet: bool) -> None:

@@ -20,7 +20,7 @@ from sirenkit.cli.flags import (
     refuse_changes,
 )
 from sirenkit.config import FieldConfig, FitConfig, field_docs, from_dict
-from sirenkit.errors import ConfigError, DataError
+from sirenkit.errors import ConfigError
 from sirenkit.runs import IMAGE_SET, LOG_FILE, PRIOR, lock, prepare, record
 
 HEADLINE = ("psnr", "ssim", "mse", "snr_db", "psnr_std", "f_score", "normal_consistency", "chamfer_l1", "surface_distance")
@@ -114,18 +114,12 @@ def train(args: argparse.Namespace) -> int:
 def resolve_data_names(task_config: dict) -> dict:
     """A name from `sirenkit data list` (audio/gt_bach.wav, or a folder such as images/div2k16) stands for that file
     in the data folder wherever no local file has the name, so `sirenkit audio audio/gt_bach.wav` runs in any folder."""
-    from sirenkit.data import DATA_ENV, REGISTRY, data_dir
+    from sirenkit.data import local_copy
 
     resolved = dict(task_config)
     for key, value in task_config.items():
-        name = value.rstrip("/") if isinstance(value, str) else ""
-        if not name or Path(value).exists() or not any(entry == name or entry.startswith(name + "/") for entry in REGISTRY):
-            continue
-        local = data_dir() / name
-        if not local.exists():
-            raise DataError(f"{name}: not here and not in the data folder {data_dir()}; run `sirenkit data fetch {name}` "
-                            f"(or set {DATA_ENV} to a folder that holds it).")
-        resolved[key] = str(local)
+        if isinstance(value, str) and not Path(value).exists() and (local := local_copy(value)) is not None:
+            resolved[key] = str(local)
     return resolved
 
 

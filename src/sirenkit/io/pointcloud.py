@@ -272,15 +272,13 @@ def _split_columns(array: np.ndarray, path: Path) -> tuple[np.ndarray, np.ndarra
 
 
 def _read_trimesh(path: Path) -> trimesh.Trimesh | trimesh.PointCloud:
+    if path.suffix.lower() == ".ply":
+        _check_ply_complete(path)  # name a file cut short, rather than the parser's complaint (or its silent partial read)
     try:
         loaded = trimesh.load(path, process=False)
     except Exception as exc:  # trimesh raises many types for a damaged file
-        if path.suffix.lower() == ".ply":
-            _check_ply_complete(path)  # name a file cut short, rather than the parser's complaint
         raise DataError(f"{path}: cannot read it ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
                         "the file may be empty or damaged. Pass a valid mesh or point-cloud file.") from None
-    if path.suffix.lower() == ".ply":
-        _check_ply_complete(path)
     if isinstance(loaded, trimesh.Scene):
         if not loaded.geometry:
             raise DataError(f"{path}: holds no geometry (the file is empty); pass a mesh or a point cloud.")

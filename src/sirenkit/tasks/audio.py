@@ -33,6 +33,7 @@ from sirenkit.render import (
     check_render_budget,
     check_render_out,
     evaluate_grid,
+    field_channels,
     run_metadata,
 )
 from sirenkit.samplers import GridSampler, grid
@@ -159,8 +160,7 @@ class AudioTask(ValueFit):
         rate = int(rate)
         out = check_render_out(out, AUDIO_SUFFIXES, "an audio")
         num_samples = max(2, round(duration * rate))
-        channels = int(getattr(getattr(field, "config", None), "out_features", 2))
-        check_render_budget(field, num_samples, num_samples * channels, what=f"rendering {num_samples} samples "
+        check_render_budget(field, num_samples, num_samples * field_channels(field, 2), what=f"rendering {num_samples} samples "
                             f"({duration:g} s at {rate} Hz)", fix="pass a lower --sample-rate or a shorter --duration-s",
                             chunk_size=chunk_size, allow_large=allow_large)
         samples = render_audio(field, num_samples, chunk_size=check_chunk_size(chunk_size)) * float(meta.get("scale", 1.0))

@@ -28,7 +28,7 @@ from sirenkit import ops
 from sirenkit.config import check_positive
 from sirenkit.errors import ConfigError, DataError, did_you_mean
 from sirenkit.io.arrays import DEFAULT_DATA, ReceiverData, load_receiver_data, save_array
-from sirenkit.physics.fwi import bounded_velocity
+from sirenkit.physics.fwi import FDInversion, bounded_velocity, fd_misfit
 from sirenkit.physics.helmholtz import (
     FIELD_SCALE,
     cylinder_velocity,
@@ -53,6 +53,9 @@ class HelmholtzInverseConfig:
     """The receiver data, the true model to score against, and the equation's settings."""
 
     positionals: ClassVar[tuple[str, ...]] = ()
+    field_holds_wavefields: ClassVar[bool] = True
+    """The network's output holds the wavefields (real, imaginary per source) before the slowness; the hybrid's holds
+    the velocity alone."""
 
     data: str = ""
     """FWI .mat file with source, receivers and rec_val (default: $SIRENKIT_DATA/helmholtz/data_cylinder_5.mat)."""
@@ -194,8 +197,6 @@ class HelmholtzInverseTask:
         path = config.data or str(Path(os.environ.get("SIRENKIT_DATA", Path(__file__).resolve().parents[3] / ".." / "shared"
                                                       / "data")) / DEFAULT_DATA)
         if config.method == "hybrid":
-            from sirenkit.tasks.helmholtz_hybrid import HelmholtzHybridTask
-
             return HelmholtzHybridTask(load_receiver_data(path), config)
         return cls(load_receiver_data(path), config)
 
@@ -237,6 +238,10 @@ class HelmholtzInverseTask:
             m = out[:, -1].clamp(min=-0.999) + 1.0
         known = coords.abs().max(-1).values > self.config.known_margin
         return torch.where(known, torch.ones_like(m), m)
+
+    def velocity_of(self, out: Tensor, coords: Tensor) -> Tensor:
+        """The velocity at `coords` from the network's output there, 1 beyond known_margin (what the viewer draws). Shape: (N,)."""
+        return self.slowness2(out, coords).rsqrt()
 
     def losses(self, field: nn.Module, batch: Batch) -> dict[str, Tensor]:
         cfg = self.config
@@ -291,3 +296,67 @@ class HelmholtzInverseTask:
         rows = [(f"network, source {j}", fields[j]), ("FD, true model", self.reference[j]), ("error", fields[j] - self.reference[j])]
         paths.append(save_complex_field_panels(out_dir / "fields.png", rows, velocity, self.config.pml_width, "fitted velocity"))
         return paths
+
+
+class HelmholtzHybridTask(HelmholtzInverseTask):
+    """FWI with velocity = bounded network output and FD wavefields on the `reference_size` grid (``method="hybrid"``).
+
+    The neural reparameterisation of classical FWI (implicit FWI, Sun et al. 2023): the field maps
+    (x, y) to one value θ, the velocity is `physics.fwi.bounded_velocity` of it, and the loss is the
+    receiver misfit of the FD Helmholtz fields in that velocity (`physics.fwi.FDInversion`), whose
+    gradient comes from the adjoint state and is chained into the network by autograd
+    (`physics.fwi.fd_misfit`). Unlike the PINN method no network learns the wavefields, so no PDE
+    residual is traded against the data; unlike the FD baseline the velocity is a smooth function
+    of few parameters, not one value per node.
+
+    Each step takes every node with |x|, |y| <= known_margin (the rest are held at 1). Loss terms
+    (weight 1 each): ``misfit``, and in the first `pretrain_steps` instead ``background``, the mean
+    |v − 1| (the velocity fitted to the uniform start, no FD solve). `evaluate` reports the metrics of `HelmholtzInverseTask`, the
+    fields being the FD solves in the fitted velocity.
+    """
+
+    field_holds_wavefields = False
+
+    def __init__(self, data: ReceiverData, config: HelmholtzInverseConfig | None = None) -> None:
+        super().__init__(data, config)
+        cfg = self.config
+        self.out_features = 1
+        self.loss_weights = {"misfit": 1.0, "background": 1.0}
+        self.problem = FDInversion(data.sources, data.receivers, data.values, n=cfg.reference_size, wavenumber=cfg.wavenumber,
+                                   amplitude=self.amplitude, source_sigma=cfg.source_sigma, pml_width=cfg.pml_width, a0=cfg.a0,
+                                   known_margin=cfg.known_margin)
+        self.free_coords = self.nodes[torch.from_numpy(self.problem.free)]
+
+    def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
+        """The free nodes of the FD grid, every step (the solver needs the whole velocity map)."""
+        pretrain = torch.tensor(float(step <= self.config.pretrain_steps))
+        return Batch(self.free_coords.to(self.device), {"pretrain": pretrain.to(self.device)})
+
+    def velocity(self, out: Tensor) -> Tensor:
+        """The bounded velocity from the network's output (N, 1). Shape: (N,)."""
+        return bounded_velocity(out[:, 0], self.config.v_min, self.config.v_max)
+
+    def velocity_of(self, out: Tensor, coords: Tensor) -> Tensor:
+        """The bounded velocity at `coords`, 1 beyond known_margin where the FD solver holds it. Shape: (N,)."""
+        known = coords.abs().max(-1).values > self.config.known_margin
+        return torch.where(known, torch.ones(()), self.velocity(out))
+
+    def losses(self, field: nn.Module, batch: Batch) -> dict[str, Tensor]:
+        velocity = self.velocity(field(batch.coords))
+        zero = velocity.new_zeros(())
+        if batch.targets["pretrain"]:
+            return {"misfit": zero, "background": torch.mean(torch.abs(velocity - 1.0))}
+        return {"misfit": fd_misfit(velocity, self.problem), "background": zero}
+
+    def predict(self, field: nn.Module) -> tuple[np.ndarray, np.ndarray]:
+        """FD fields (F, n, n) complex in the fitted velocity, scaled as the data, and that velocity (n, n)."""
+        n = self.config.reference_size
+        out = evaluate_points(field, self.nodes, chunk_size=self.config.chunk_size)
+        velocity = self.problem.full(self.velocity(out).double().numpy()[self.problem.free])
+        fields, _ = self.problem.fields(velocity)
+        return self.problem.alpha * fields.T.reshape(-1, n, n), velocity.reshape(n, n)
+
+    def evaluate(self, field: nn.Module) -> dict[str, float]:
+        fields, velocity = self.predict(field)
+        at_receivers = (self.problem.sampler @ fields.reshape(self.n_sources, -1).T)
+        return self.score(fields, velocity, at_receivers)

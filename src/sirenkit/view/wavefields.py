@@ -22,16 +22,11 @@ MAX_RESOLUTION = 512
 LAYER_COLORMAPS = {"real": "RdBu_r", "imag": "RdBu_r", "magnitude": "inferno", "velocity": "viridis", "u": "RdBu_r"}
 
 
-def is_hybrid(task_name: str, task: Any) -> bool:
-    """A `--method hybrid` inversion: its network outputs the velocity alone; the wavefields are FD solves, not the field's."""
-    return task_name == "helmholtz-inverse" and task is not None and getattr(task.config, "method", "pinn") == "hybrid"
-
-
 def layers(task_name: str, task: Any) -> tuple[str, ...]:
     """The layers a run offers; the velocity needs the run's task (its medium or its data)."""
     if task_name == "wave":
         return ("u",)
-    if is_hybrid(task_name, task):
+    if not getattr(task, "field_holds_wavefields", True):  # a hybrid inversion: its network is the velocity alone
         return ("velocity",)
     return ("real", "imag", "magnitude", "velocity") if task is not None else ("real", "imag", "magnitude")
 
@@ -55,18 +50,14 @@ def layer_values(task_name: str, field: nn.Module, task: Any, layer: str, resolu
     if task_name == "wave":
         return evaluate_points(field, torch.cat([torch.full((len(xy), 1), t), xy], dim=1))[:, 0].reshape(resolution, resolution).numpy()
     out = evaluate_points(field, xy)
-    if is_hybrid(task_name, task):
-        inside = xy.abs().max(-1).values <= task.config.known_margin
-        return torch.where(inside, task.velocity(out), torch.ones(())).reshape(resolution, resolution).float().numpy()
+    if layer == "velocity":
+        speed = task.velocity_at(xy) if task_name == "helmholtz" else task.velocity_of(out, xy)
+        return speed.reshape(resolution, resolution).float().numpy()
     sources = task.n_sources if task_name == "helmholtz-inverse" and task is not None else 1
     if not 0 <= source < sources:
         raise BadRequest(f"source={source} is outside [0, {sources - 1}]")
     real, imag = out[:, 2 * source], out[:, 2 * source + 1]
-    if layer == "velocity":
-        speed = task.velocity_at(xy) if task_name == "helmholtz" else 1.0 / task.slowness2(out, xy).sqrt()
-        values = speed.reshape(-1)
-    else:
-        values = {"real": real, "imag": imag, "magnitude": torch.hypot(real, imag)}[layer]
+    values = {"real": real, "imag": imag, "magnitude": torch.hypot(real, imag)}[layer]
     return values.reshape(resolution, resolution).float().numpy()
 
 
