@@ -38,16 +38,17 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _results import Provenance, data_dir, publish  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-METHODS = ("fd", "pinn", "pinn-bounded", "hybrid")
+METHODS = ("fd", "fd-tv", "pinn", "pinn-bounded", "hybrid", "hybrid-tv")
 PRETRAIN_FRACTION = 1 / 3
 """PINN: this share of the steps first fits the fields with the velocity held at the background (as bench_physics.py)."""
 
 
-def run_fd(task: HelmholtzInverseTask, args: argparse.Namespace) -> dict:
+def run_fd(task: HelmholtzInverseTask, args: argparse.Namespace, tv_weight: float) -> dict:
     cfg, data = task.config, task.data
     problem = FDInversion(data.sources, data.receivers, data.values, n=args.n, wavenumber=cfg.wavenumber, amplitude=task.amplitude,
-                          source_sigma=cfg.source_sigma, pml_width=cfg.pml_width, a0=cfg.a0, known_margin=cfg.known_margin)
-    result = problem.invert(iterations=args.fd_iterations)
+                          source_sigma=cfg.source_sigma, pml_width=cfg.pml_width, a0=cfg.a0, known_margin=cfg.known_margin,
+                          tv_weight=tv_weight)
+    result = problem.invert(iterations=args.fd_tv_iterations if tv_weight else args.fd_iterations)
     return {"budget": f"{result.iterations} L-BFGS iterations ({result.evaluations} solves)", "seconds": result.seconds,
             "data_misfit": result.misfits[-1], "velocity_min": float(result.velocity.min()),
             "velocity_max": float(result.velocity.max()), **velocity_metrics(result.velocity, task.true_velocity, task.inside)}
@@ -79,6 +80,9 @@ def main() -> None:
     parser.add_argument("--hybrid-lr", type=float, default=1e-3)
     parser.add_argument("--hybrid-omega", type=float, default=10.0, help="the hybrid SIREN's first_omega_0 (smoothness of the velocity)")
     parser.add_argument("--hybrid-hidden", type=int, default=64)
+    parser.add_argument("--fd-tv-iterations", type=int, default=400)
+    parser.add_argument("--hybrid-tv-steps", type=int, default=630, help="in all, pretraining included")
+    parser.add_argument("--tv-weight", type=float, default=1e-3, help="fd-tv, hybrid-tv: weight of the velocity's total variation")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default); 1 when other work shares the CPU")
     parser.add_argument("--out", type=Path, default=None, help="default: benchmarks/results/fwi_method_<method>.json")
     args = parser.parse_args()
@@ -87,9 +91,10 @@ def main() -> None:
     provenance = Provenance(f"fwi_method_{args.method}")
     data = str(data_dir() / "helmholtz" / "data_cylinder_5.mat")
     base = HelmholtzInverseConfig(data=data, reference_size=args.n)
-    if args.method == "fd":
+    tv_weight = args.tv_weight if args.method.endswith("-tv") else 0.0
+    if args.method.startswith("fd"):
         task = HelmholtzInverseTask.from_config(base)
-        row = run_fd(task, args)
+        row = run_fd(task, args, tv_weight)
     elif args.method in ("pinn", "pinn-bounded"):
         config = HelmholtzInverseConfig(**{**asdict(base), "pretrain_steps": int(args.pinn_steps * PRETRAIN_FRACTION),
                                            "bounded_velocity": args.method == "pinn-bounded"})
@@ -99,15 +104,17 @@ def main() -> None:
         row = run_neural(task, sk.FieldConfig(), fit, f"{args.pinn_steps} steps ({config.pretrain_steps} pretraining) "
                                                       f"of {args.batch_size} points")
     else:
-        config = HelmholtzInverseConfig(**{**asdict(base), "method": "hybrid", "pretrain_steps": args.hybrid_pretrain})
+        config = HelmholtzInverseConfig(**{**asdict(base), "method": "hybrid", "pretrain_steps": args.hybrid_pretrain,
+                                           "tv_weight": tv_weight})
         task = HelmholtzInverseTask.from_config(config)
         field_config = sk.FieldConfig(hidden_features=args.hybrid_hidden, first_omega_0=args.hybrid_omega)
-        fit = sk.FitConfig(steps=args.hybrid_steps, lr=args.hybrid_lr, lr_schedule="constant",
-                           eval_every=max(args.hybrid_steps // 5, 1), save_every=10**9, device="cpu")
-        row = run_neural(task, field_config, fit, f"{args.hybrid_steps - args.hybrid_pretrain} FD steps "
+        steps = args.hybrid_tv_steps if tv_weight else args.hybrid_steps
+        fit = sk.FitConfig(steps=steps, lr=args.hybrid_lr, lr_schedule="constant", eval_every=max(steps // 5, 1), save_every=10**9,
+                           device="cpu")
+        row = run_neural(task, field_config, fit, f"{steps - args.hybrid_pretrain} FD steps "
                                                   f"(after {args.hybrid_pretrain} pretraining)")
     report = {"method": args.method, "data": "helmholtz/data_cylinder_5.mat", "grid": args.n, "true_model": list(task.true_model),
-              "data_misfit_true_model": task.true_model_misfit, "threads": torch.get_num_threads(), "result": row}
+              "data_misfit_true_model": task.true_model_misfit, "tv_weight": tv_weight, "threads": torch.get_num_threads(), "result": row}
     print(json.dumps({k: v for k, v in row.items() if k not in ("history", "field", "fit")}), file=sys.stderr)
     publish(args.out or ROOT / "benchmarks" / "results" / f"fwi_method_{args.method}.json", report, provenance)
 

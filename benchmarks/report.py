@@ -275,8 +275,9 @@ def fwi_fd() -> str:
         f"grid {r['grid']}².\n\n" + source("fwi_fd.json")
 
 
-FWI_METHODS = {"fd": "FD adjoint state, L-BFGS-B on the grid", "pinn": "PINN (the paper's, as is)",
-               "pinn-bounded": "PINN, `--bounded-velocity`", "hybrid": "hybrid, `--method hybrid`"}
+FWI_METHODS = {"fd": "FD adjoint state, L-BFGS-B on the grid", "fd-tv": "FD adjoint state + total variation (weight 1e-3)",
+               "pinn": "PINN (the paper's, as is)", "pinn-bounded": "PINN, `--bounded-velocity`", "hybrid": "hybrid, `--method hybrid`",
+               "hybrid-tv": "hybrid + total variation, `--method hybrid --tv-weight 1e-3`"}
 
 
 def fwi_methods() -> str:

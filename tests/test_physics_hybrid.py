@@ -12,8 +12,8 @@ import sirenkit as sk
 from sirenkit.cli.main import main
 from sirenkit.errors import ConfigError, DataError
 from sirenkit.io.arrays import ReceiverData
-from sirenkit.physics.fwi import FDInversion, bilinear_sampler, bounded_velocity, velocity_metrics
-from sirenkit.physics.helmholtz import solve_helmholtz_fd
+from sirenkit.physics.fwi import FDInversion, bounded_velocity, velocity_metrics
+from sirenkit.physics.helmholtz import bilinear_sampler, solve_helmholtz_fd
 from sirenkit.protocols import Batch
 from sirenkit.tasks.helmholtz_inverse import HelmholtzHybridTask, HelmholtzInverseConfig, HelmholtzInverseTask
 

@@ -8,9 +8,8 @@ J(m) = ½ Σ_s ||α P u_s − d_s||² / ||d||² (P: bilinear interpolation at th
 source amplitude and the Gaussian source's far-field factor) has the gradient
 dJ/dm = −Re Σ_s conj(w_s) · C k² · u_s, where the adjoint field w_s = A^{-H} Pᵀ ᾱ r_s comes from
 the same sparse LU factorisation as u_s (A is complex symmetric, so A^{-H} b = conj(A^{-1} conj b)).
-SuperLU runs in its symmetric mode (minimum degree on A + Aᵀ, diagonal pivots): on the 101² and 201²
-grids it leaves about half the fill of its default COLAMD ordering, and bench_fwi.py --method fd ran the
-40 iterations of bench_fwi_fd.py to the same velocity (7 digits) in a fraction of the time.
+The LU is `physics.helmholtz.factorize` (SuperLU's symmetric mode, one BLAS thread); bench_fwi.py --method fd
+ran the 40 iterations of bench_fwi_fd.py to the same velocity (7 digits) as the default ordering.
 One factorisation and 2·F triangular solves per misfit evaluation; scipy's L-BFGS-B bounds the
 velocity to [v_min, v_max]. The velocity beyond `known_margin` is held at the background, as in
 the neural task.
@@ -24,28 +23,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse
-import scipy.sparse.linalg
 import torch
 from scipy.optimize import minimize
 from torch import Tensor
 
 from sirenkit.errors import ConfigError
-from sirenkit.physics.helmholtz import helmholtz_operator, point_source_rhs
-
-
-def bilinear_sampler(points: np.ndarray, n: int) -> scipy.sparse.csr_matrix:
-    """(R, n²) matrix that interpolates a node field bilinearly at `points` (R, 2) in [-1, 1]², [i, j] at (x_i, y_j)."""
-    h = 2.0 / (n - 1)
-    t = (np.asarray(points, float) + 1.0) / h
-    i0 = np.clip(np.floor(t).astype(int), 0, n - 2)
-    f = t - i0
-    rows, cols, vals = [], [], []
-    for di, dj in ((0, 0), (1, 0), (0, 1), (1, 1)):
-        w = (f[:, 0] if di else 1 - f[:, 0]) * (f[:, 1] if dj else 1 - f[:, 1])
-        rows.append(np.arange(len(points)))
-        cols.append((i0[:, 0] + di) * n + i0[:, 1] + dj)
-        vals.append(w)
-    return scipy.sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(len(points), n * n))
+from sirenkit.physics.helmholtz import bilinear_sampler, factorize, helmholtz_operator, point_source_rhs
 
 
 @dataclass
@@ -62,17 +45,22 @@ class FDInversionResult:
 class FDInversion:
     """The misfit of a velocity model and its adjoint-state gradient, for sources (F, 2), receivers (R, 2), data (R, F).
 
-    Sources are discrete deltas at their nearest node, scaled like `HelmholtzInverseTask`'s
-    reference fields (amplitude times the Gaussian source's far-field factor in the background).
-    Only nodes with |x|, |y| <= known_margin are free (``self.free``); the rest stay at 1.
+    Sources are discrete deltas at their place between nodes (`point_source_rhs`), scaled like
+    `HelmholtzInverseTask`'s reference fields (amplitude times the Gaussian source's far-field factor
+    in the background). Only nodes with |x|, |y| <= known_margin are free (``self.free``); the rest stay at 1.
+    ``tv_weight`` > 0 adds that multiple of the velocity's total variation to what `invert` minimises
+    (`total_variation`): 150 complex numbers cannot pin down thousands of nodes, and TV prefers the
+    blocky model with the fewest edges among those that fit.
     """
 
     def __init__(self, sources: np.ndarray, receivers: np.ndarray, data: np.ndarray, *, n: int = 201, wavenumber: float = 20.0,
                  amplitude: complex = -1 + 1j, source_sigma: float = 0.01, pml_width: float = 0.5, a0: float = 5.0,
-                 known_margin: float = 0.75) -> None:
+                 known_margin: float = 0.75, tv_weight: float = 0.0) -> None:
         if n < 11:
             raise ConfigError(f"n={n} nodes per axis is too coarse for FWI; use e.g. 201.")
-        self.n, self.wavenumber = n, wavenumber
+        if tv_weight < 0:
+            raise ConfigError(f"tv_weight={tv_weight} must be >= 0 (0: no total-variation term).")
+        self.n, self.wavenumber, self.tv_weight = n, wavenumber, tv_weight
         self.base, self.c = helmholtz_operator(n, wavenumber, pml_width, a0)
         self.sampler = bilinear_sampler(receivers, n)
         xy = np.stack(np.meshgrid(np.linspace(-1, 1, n), np.linspace(-1, 1, n), indexing="ij"), -1).reshape(-1, 2)
@@ -93,8 +81,8 @@ class FDInversion:
     def fields(self, velocity: np.ndarray) -> tuple[np.ndarray, object]:
         """Every source's field (n*n, F) and the LU factorisation of A(m) that made them."""
         k2 = self.wavenumber**2
-        matrix = (self.base + scipy.sparse.diags(self.c * k2 / velocity**2)).tocsc()
-        lu = scipy.sparse.linalg.splu(matrix, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
+        matrix = self.base + scipy.sparse.diags(self.c * k2 / velocity**2)
+        lu = factorize(matrix)
         return lu.solve(self.rhs), lu
 
     def misfit_and_gradient(self, v_free: np.ndarray) -> tuple[float, np.ndarray]:
@@ -108,6 +96,16 @@ class FDInversion:
         misfit = 0.5 * float(np.linalg.norm(residual) ** 2) / self.norm
         self._last = (v_free.copy(), misfit)
         return misfit, (grad_m * (-2.0 / velocity**3))[self.free]
+
+    def objective(self, v_free: np.ndarray) -> tuple[float, np.ndarray]:
+        """What `invert` minimises: the misfit plus tv_weight times the total variation, and its gradient."""
+        misfit, grad = self.misfit_and_gradient(v_free)
+        if self.tv_weight == 0:
+            return misfit, grad
+        velocity = torch.from_numpy(self.full(v_free)).requires_grad_(True)
+        tv = total_variation(velocity.view(self.n, self.n), 2.0 / (self.n - 1))
+        tv.backward()
+        return misfit + self.tv_weight * float(tv.detach()), grad + self.tv_weight * velocity.grad.numpy()[self.free]
 
     def _relative_misfit(self, v_free: np.ndarray) -> float:
         """||α P u − d|| / ||d|| at `v_free`, reusing the last evaluation when it was there (L-BFGS's accepted point)."""
@@ -132,10 +130,27 @@ class FDInversion:
             if misfits[-1] <= stop_at_misfit:
                 raise StopIteration
 
-        opt = minimize(self.misfit_and_gradient, v0, jac=True, method="L-BFGS-B", bounds=[(v_min, v_max)] * len(v0),
+        opt = minimize(self.objective, v0, jac=True, method="L-BFGS-B", bounds=[(v_min, v_max)] * len(v0),
                        options={"maxiter": iterations, "maxcor": 20}, callback=after_iteration)
         return FDInversionResult(self.full(opt.x).reshape(self.n, self.n), misfits, int(opt.nit), self.evaluations,
                                  time.perf_counter() - start)
+
+
+def total_variation(velocity: Tensor, spacing: float, smoothing: float = 1e-2) -> Tensor:
+    """∫ |∂x v| + |∂y v| over the grid, each |.| smoothed to sqrt(. ² + smoothing²) so that it has a gradient at 0.
+
+    The regulariser of blocky models (Rudin-Osher-Fatemi): a jump costs its height times its length
+    whatever its steepness, so an inclusion stays sharp while the oscillations a band-limited
+    inversion leaves around it cost their full length. It also favours a wide, faint inclusion over
+    a narrow, strong one that scatters the same: it trades contrast for smoothness (docs/results.md).
+    The anisotropic form (one smoothed |.| per axis) keeps both differences on their natural grids.
+
+    Shape:
+        velocity: (n, n), [i, j] at (x_i, y_j) with `spacing` between nodes; returns a scalar
+    """
+    dx = torch.diff(velocity, dim=0) / spacing
+    dy = torch.diff(velocity, dim=1) / spacing
+    return spacing**2 * (torch.sqrt(dx**2 + smoothing**2).sum() + torch.sqrt(dy**2 + smoothing**2).sum())
 
 
 def bounded_velocity(theta: Tensor, v_min: float, v_max: float) -> Tensor:
