@@ -96,10 +96,10 @@ def test_evaluation_grid_is_deepxdes():
 
 def test_short_fit_beats_the_zero_field(device):
     task = HelmholtzTask.from_config(HelmholtzConfig(problem="dirichlet", wavenumber=2 * math.pi))
-    field = sk.build_field(sk.FieldConfig(out_features=1, hidden_features=64, hidden_layers=2, first_omega_0=5.0), seed=0)
-    result = sk.fit(field, task, sk.FitConfig(steps=300, lr=1e-3, batch_size=256, eval_every=300, device=device.type))
-    # measured: relative_l2 0.0xx after 300 steps (a zero field: 1.0)
-    assert result.metrics["relative_l2"] <= 0.1
+    field = sk.build_field(sk.FieldConfig(out_features=1, hidden_features=64, hidden_layers=2, first_omega_0=5.0, hidden_omega_0=3.0), seed=0)
+    result = sk.fit(field, task, sk.FitConfig(steps=150, lr=1e-3, batch_size=256, eval_every=150, device=device.type))
+    # measured: relative_l2 0.0018 after 150 steps (0.0051 with first_omega_0 3; a zero field: 1.0)
+    assert result.metrics["relative_l2"] <= 0.05
 
 
 def test_cli_writes_field_panels_and_headline(tmp_path, capsys):
