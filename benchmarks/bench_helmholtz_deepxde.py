@@ -11,9 +11,11 @@ on [0, 1]², u = 0 on the edges, k0 = 4π, exact u = sin(k0 x)·sin(k0 y). Runs,
   four linear layers), Adam lr 1e-3, 5000 steps, 480 points per step. Rows: DeepXDE's training (its fixed 480-point
   set, constant lr); the same set with a cosine schedule (lr 1e-3 -> 1e-5); sirenkit's recipe (480 fresh points every
   step, cosine); the recipe with the soft boundary (a loss term) instead of the hard constraint.
+DeepXDE and sirenkit's recipe run at each of --seeds (a constant lr of 1e-3 makes DeepXDE's final error depend on where
+Adam's spikes fall); the goal of issue 25 counts as met when every seed of sirenkit's recipe is below every seed of DeepXDE's.
 
     pip install -e '.[bench]'     # deepxde (CPU, with this project's torch)
-    python benchmarks/bench_helmholtz_deepxde.py [--steps 5000]
+    python benchmarks/bench_helmholtz_deepxde.py [--steps 5000] [--seeds 0 1 2]
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import numpy as np
 import torch
 
 import sirenkit as sk
+from sirenkit.config import FitConfig
 from sirenkit.physics.helmholtz_dirichlet import DEEPXDE_WAVENUMBER, evaluation_grid, exact_solution
 from sirenkit.tasks.helmholtz import HelmholtzConfig, HelmholtzTask
 
@@ -36,15 +39,19 @@ from _results import Provenance, publish  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = {
-    "deepxde_settings": {"lr_schedule": "constant", "batch_size": 0, "boundary": "hard", "first_omega_0": 3.0},
+    "deepxde_settings": {"lr_schedule": "constant", "batch_size": 0, "boundary": "hard", "first_omega_0": 3.0,
+                         "divergence_factor": 0.0},
     "fixed_points_cosine": {"lr_schedule": "cosine", "batch_size": 0, "boundary": "hard", "first_omega_0": 3.0},
     "sirenkit_recipe": {"lr_schedule": "cosine", "batch_size": 400, "boundary": "hard", "first_omega_0": 10.0},
     "soft_boundary": {"lr_schedule": "cosine", "batch_size": 400, "boundary": "soft", "first_omega_0": 10.0},
 }
 """sirenkit's runs. batch_size 0 is DeepXDE's fixed 400 + 80 points; 400 draws 400 + 80 fresh points each step.
+DeepXDE's loop has no divergence guard, so its row runs without sirenkit's (a constant lr of 1e-3 spikes in both).
 ω0: coords [-1, 1] span 2 wavelengths (2π rad per unit), so a hidden ω0 of 1 and a first ω0 of 10 (3 on the fixed set,
 where 10 fits noise between the 480 points) suit it; the image default 30 / 30 diverges at lr 1e-3."""
 HIDDEN_OMEGA_0 = 1.0
+ALL_SEEDS = ("sirenkit_recipe",)
+"""Rows run at every --seeds value (as DeepXDE); the others at the first seed only, to keep the script near 10 minutes."""
 
 
 def run_deepxde(steps: int, seed: int) -> dict:
@@ -91,37 +98,50 @@ def run_sirenkit(name: str, settings: dict, steps: int, seed: int) -> dict:
                                           first_omega_0=settings["first_omega_0"], hidden_omega_0=HIDDEN_OMEGA_0), seed=seed)
     config = sk.FitConfig(steps=steps, lr=1e-3, lr_schedule=settings["lr_schedule"], lr_final=0.01,
                           batch_size=settings["batch_size"], eval_every=1000,
+                          divergence_factor=settings.get("divergence_factor", FitConfig.divergence_factor),
                           save_every=10**9, log_every=100, seed=seed, device="cpu")
     start = time.perf_counter()
     result = sk.fit(field, task, config)
     wall = time.perf_counter() - start
     keep = {k: v for k, v in result.metrics.items() if isinstance(v, float | int)}
-    print(name, {k: round(v, 6) for k, v in keep.items() if k in ("relative_l2", "relative_residual")}, f"{wall:.0f} s",
+    print(name, f"seed {seed}", {k: round(v, 6) for k, v in keep.items() if k in ("relative_l2", "relative_residual")}, f"{wall:.0f} s",
           flush=True)
     return keep | settings | {"wall_seconds": wall, "steps": result.steps, "hidden_omega_0": HIDDEN_OMEGA_0, "lr": 1e-3,
                               "metric_history": {int(h["step"]): h["relative_l2"] for h in result.history if "relative_l2" in h}}
 
 
+def spread(runs: dict[str, dict]) -> dict:
+    """The runs of one row (by seed) with the min, mean and max of their relative L² error."""
+    errors = [r["relative_l2"] for r in runs.values()]
+    return {"runs": runs, "relative_l2": {"min": min(errors), "mean": sum(errors) / len(errors), "max": max(errors)}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=5000, help="Adam iterations of every run (DeepXDE's example: 5000)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="DeepXDE and sirenkit's recipe run at each")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "helmholtz_deepxde.json")
     args = parser.parse_args()
     torch.set_num_threads(1)  # both libraries alike; the machine is shared
     provenance = Provenance("helmholtz_deepxde")
     report = {"problem": {"wavenumber": DEEPXDE_WAVENUMBER, "domain": "[0, 1]^2", "exact": "sin(k0 x) sin(k0 y)",
                           "test_grid": f"{len(evaluation_grid(DEEPXDE_WAVENUMBER))} interior points (30 per wavelength)"},
-              "steps": args.steps, "deepxde": run_deepxde(args.steps, args.seed)}
-    print("deepxde", {k: report["deepxde"][k] for k in ("relative_l2", "deepxde_reported_final", "wall_seconds")}, flush=True)
-    report["sirenkit"] = {name: run_sirenkit(name, settings, args.steps, args.seed) for name, settings in RUNS.items()}
-    best = min(report["sirenkit"], key=lambda n: report["sirenkit"][n]["relative_l2"])
-    report["best_sirenkit"] = best
-    report["ratio_deepxde_to_best_sirenkit"] = report["deepxde"]["relative_l2"] / report["sirenkit"][best]["relative_l2"]
-    report["goal_met"] = report["sirenkit"][best]["relative_l2"] < report["deepxde"]["relative_l2"]
+              "steps": args.steps, "seeds": args.seeds, "deepxde": {}}
+    runs = {}
+    for seed in args.seeds:
+        runs[str(seed)] = run_deepxde(args.steps, seed)
+        print("deepxde", f"seed {seed}", {k: runs[str(seed)][k] for k in ("relative_l2", "deepxde_reported_final", "wall_seconds")},
+              flush=True)
+    report["deepxde"] = spread(runs)
+    report["sirenkit"] = {name: spread({str(seed): run_sirenkit(name, settings, args.steps, seed)
+                                        for seed in (args.seeds if name in ALL_SEEDS else args.seeds[:1])})
+                          for name, settings in RUNS.items()}
+    ours, theirs = report["sirenkit"]["sirenkit_recipe"]["relative_l2"], report["deepxde"]["relative_l2"]
+    report["ratio_of_means"] = theirs["mean"] / ours["mean"]
+    report["goal_met"] = ours["max"] < theirs["min"]  # every seed of ours below every seed of DeepXDE's
     publish(args.out, report, provenance)
-    print(f"best sirenkit run {best}: relative L2 {report['sirenkit'][best]['relative_l2']:.3g} vs DeepXDE's "
-          f"{report['deepxde']['relative_l2']:.3g} (x{report['ratio_deepxde_to_best_sirenkit']:.1f})")
+    print(f"sirenkit's recipe: relative L2 {ours['min']:.3g} - {ours['max']:.3g} (mean {ours['mean']:.3g}); DeepXDE: "
+          f"{theirs['min']:.3g} - {theirs['max']:.3g} (mean {theirs['mean']:.3g}); goal met: {report['goal_met']}")
 
 
 if __name__ == "__main__":

@@ -60,14 +60,16 @@ PML_OPTIONS = ("velocity", "source", "pml_width", "a0", "source_sigma", "source_
 
 @dataclass
 class HelmholtzConfig:
-    """The medium, the source and the PML; sampling and evaluation sizes."""
+    """The medium, the source and the PML (or DeepXDE's unit-square problem: problem="dirichlet"); sampling and evaluation sizes."""
 
     positionals: ClassVar[tuple[str, ...]] = ()
 
     problem: str = "pml"
     """pml: a point source in a medium, radiating into a PML on [-1, 1]² (the paper's; complex field). dirichlet: DeepXDE's
     demo, -Δu - k²u = k²·sin(kx)·sin(ky) on [0, 1]² with u = 0 on the edges, a real field scored against the exact
-    sin(kx)·sin(ky) by relative_l2 (the medium, source and PML options do not apply)."""
+    sin(kx)·sin(ky) by relative_l2 (the medium, source and PML options do not apply). Train it with a low ω0, e.g.
+    --first-omega-0 10 --hidden-omega-0 1 --lr 1e-3 --batch-size 400 --steps 5000 (the flags below are the pml
+    problem's presets: docs/results.md, "DeepXDE's Helmholtz demo")."""
     velocity: str = "uniform"
     """Wave speed: uniform (1), square (2 inside |x|,|y| < 0.3), circle (2 inside r < 0.1) as the reference, or FILE.npy
     (an (n, n) map over [-1, 1]², velocity[i, j] at (x_i, y_j))."""
