@@ -324,7 +324,7 @@ def helmholtz_deepxde() -> str:
     verdict = "below" if r["goal_met"] else "**not** below"
     return table(header, rows) + "\n\nRelative L² error = ‖u − u*‖₂ / ‖u*‖₂ on DeepXDE's 60² interior test grid, computed " \
         f"by sirenkit from each library's predictions. Every seed of sirenkit's recipe is {verdict} every seed of DeepXDE's " \
-        f"(ratio of the means {r['ratio_of_means']:.2f}, DeepXDE / sirenkit). Every run: 480 points per step, Adam lr 1e-3; " \
+        f"(ratio of the means {r['ratio_of_means']:.0f}, DeepXDE / sirenkit). Every run: 480 points per step, Adam lr 1e-3; " \
         "sirenkit's field a SIREN 2-150x2-1 (DeepXDE's four linear layers); one thread each.\n\n" + source("helmholtz_deepxde.json")
 
 
