@@ -36,6 +36,7 @@ TINY = {
     "sdf": [*TRAIN, "--hidden-features", "64", "--samples", "256", "--metric-samples", "256", "--resolution", "16"],  # a surface
     "mesh": ["--resolution", "16"],
     "helmholtz": [*TRAIN, "--reference-size", "41", "--residual-size", "16", "--batch-size", "64"],
+    "helmholtz --problem": [*TRAIN, "--batch-size", "64"],  # dirichlet: no reference grid (it refuses --reference-size)
     "helmholtz-inverse": [*TRAIN, "--pretrain-steps", "2", "--reference-size", "41", "--batch-size", "64"],
     "wave": [*TRAIN, "--points", "64", "--initial-points", "32", "--frame-size", "16"],
     "prior-train": ["--steps", "2", "--size", "16", "--hidden-features", "16", "--hidden-layers", "1", "--latent-features", "16",

@@ -138,6 +138,17 @@ def save_complex_field_panels(path: str | Path, rows: list[tuple[str, np.ndarray
     return save_figure(fig, path, dpi=80)
 
 
+def save_real_field_panels(path: str | Path, rows: list[tuple[str, np.ndarray]], *,
+                           extent: tuple[float, float, float, float] = (-1, 1, -1, 1)) -> Path:
+    """One panel per (label, real (n, n) field) side by side, each on a symmetric scale; [i, j] at (x_i, y_j), y up."""
+    fig, axes = figure(1, len(rows), figsize=(4.2 * len(rows), 3.6))
+    for ax, (label, values) in zip(axes[0], rows):
+        lim = max(float(np.nanmax(np.abs(values))), 1e-12)
+        fig.colorbar(ax.imshow(values.T, origin="lower", extent=extent, cmap="RdBu_r", vmin=-lim, vmax=lim), ax=ax, shrink=0.8)
+        ax.set_title(label)
+    return save_figure(fig, path, dpi=80)
+
+
 def save_velocity_panel(path: str | Path, fitted: np.ndarray, truth: np.ndarray, receivers: np.ndarray, sources: np.ndarray) -> Path:
     """Fitted and true velocity side by side on one colour scale, with receivers (x) and sources (*)."""
     fig, axes = figure(1, 2, figsize=(9, 4))

@@ -101,7 +101,7 @@ def test_reference_is_the_hankel_field_and_fd_agrees():
     ({"source": (0.0, -1.2)}, ConfigError, "source"),
     ({"velocity": "sqaure"}, ConfigError, "velocity"),
     ({"pml_width": 1.0}, ConfigError, "pml_width"),
-    ({"loss_weights": {"residual": 1.0}}, ConfigError, "residual_off"),
+    ({"loss_weights": {"residual": 2.0}}, ConfigError, "residual_off"),  # a term of --problem dirichlet, not of pml
 ])
 def test_bad_config_is_refused(changes, error, match):
     with pytest.raises(error, match=match):

@@ -1,5 +1,7 @@
 """The Helmholtz equation with a point source and a PML, solved by a field (paper Sec. 4.3).
 
+(``problem='dirichlet'`` is DeepXDE's unit-square demo instead: see `sirenkit.tasks.helmholtz_dirichlet`.)
+
 The field maps (x, y) in [-1, 1]² to the complex wavefield u = re + i·im (two output channels).
 Training drives the residual of the PML-stretched equation (see `sirenkit.physics.helmholtz`)
 
@@ -13,7 +15,7 @@ code's (e = 1 - i·a0·(d/width)², hankel2). Conjugate a field to compare it wi
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import ClassVar
 
@@ -22,7 +24,7 @@ import torch
 from torch import Tensor, nn
 
 from sirenkit import ops
-from sirenkit.config import check_positive
+from sirenkit.config import check_positive, same_setting
 from sirenkit.errors import ConfigError
 from sirenkit.io.arrays import load_velocity, save_array
 from sirenkit.physics.helmholtz import (
@@ -36,26 +38,47 @@ from sirenkit.physics.helmholtz import (
     solve_helmholtz_fd,
     velocity_model,
 )
+from sirenkit.physics.helmholtz_dirichlet import DEEPXDE_WAVENUMBER
 from sirenkit.plots import save_complex_field_panels
 from sirenkit.protocols import Batch, merge_loss_weights
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_complex
 from sirenkit.samplers import disc_points, grid
+from sirenkit.tasks.helmholtz_dirichlet import DIRICHLET_TERMS, HelmholtzDirichletTask
 
-LOSS_WEIGHTS = {"residual_off": 1.0, "residual_on": 0.25}
-"""Default weights of the Helmholtz terms; see `HelmholtzConfig.loss_weights`."""
+PROBLEMS = ("pml", "dirichlet")
+"""pml: the paper's point source with a PML; dirichlet: DeepXDE's unit-square demo with an exact solution."""
+PML_TERMS = ("residual_off", "residual_on")
+LOSS_WEIGHTS = {"residual_off": 1.0, "residual_on": 0.25, "residual": 1.0, "boundary": 100.0}
+"""Default weights of the Helmholtz terms of both problems (one config, one --loss-weight flag); see
+`HelmholtzConfig.loss_weights`. dirichlet's boundary weight 100 is DeepXDE's example's."""
+DEFAULT_WAVENUMBERS = {"pml": 20.0, "dirichlet": DEEPXDE_WAVENUMBER}
+"""The wavenumber a problem gets with wavenumber 0: the reference's 20 ([-1, 1] units) and DeepXDE's 4π ([0, 1])."""
+PML_OPTIONS = ("velocity", "source", "pml_width", "a0", "source_sigma", "source_samples", "field_scale", "reference_size",
+               "residual_size")
+"""Options of the point-source problem that the dirichlet problem has no use for (it refuses changed values)."""
 
 
 @dataclass
 class HelmholtzConfig:
-    """The medium, the source and the PML; sampling and evaluation sizes."""
+    """The medium, the source and the PML (or DeepXDE's unit-square problem: problem="dirichlet"); sampling and evaluation sizes."""
 
     positionals: ClassVar[tuple[str, ...]] = ()
 
+    problem: str = "pml"
+    """pml: a point source in a medium, radiating into a PML on [-1, 1]² (the paper's; complex field). dirichlet: DeepXDE's
+    demo, -Δu - k²u = k²·sin(kx)·sin(ky) on [0, 1]² with u = 0 on the edges, a real field scored against the exact
+    sin(kx)·sin(ky) by relative_l2 (the medium, source and PML options do not apply). Train it with a low ω0, e.g.
+    --first-omega-0 10 --hidden-omega-0 1 --lr 1e-3 --batch-size 400 --steps 5000 (the flags below are the pml
+    problem's presets: docs/results.md, "DeepXDE's Helmholtz demo")."""
     velocity: str = "uniform"
     """Wave speed: uniform (1), square (2 inside |x|,|y| < 0.3), circle (2 inside r < 0.1) as the reference, or FILE.npy
     (an (n, n) map over [-1, 1]², velocity[i, j] at (x_i, y_j))."""
-    wavenumber: float = 20.0
-    """k = ω / c0 in units of the [-1, 1] domain (reference: 20, about 6 wavelengths across)."""
+    wavenumber: float = 0.0
+    """k = ω / c0; 0 picks the problem's: pml 20 in units of the [-1, 1] domain (the reference's, about 6 wavelengths
+    across), dirichlet 4π = 12.57 on [0, 1] (DeepXDE's, 2 wavelengths across)."""
+    boundary: str = "hard"
+    """dirichlet only: hard (the network times (1 - x²)(1 - y²) in [-1, 1]², so u = 0 on the edges exactly; DeepXDE's
+    default, and the better here) or soft (a 'boundary' loss term on edge points, weight 100 as DeepXDE's)."""
     source: tuple[float, float] = (0.0, 0.0)
     """X Y: position of the point source, inside the PML's inner square."""
     pml_width: float = 0.5
@@ -76,13 +99,21 @@ class HelmholtzConfig:
     chunk_size: int = DEFAULT_CHUNK_SIZE
     """Points per forward pass when evaluating and exporting (bounds memory)."""
     loss_weights: dict[str, float] = field(default_factory=lambda: dict(LOSS_WEIGHTS))
-    """Weights of the mean |residual| away from the source and on it (g > 1e-5). The reference sums |r| and scales the
-    on-source sum by batch/1e3; as means that is on:off = (on-source points)/1e3, about 0.25 at 230² points."""
+    """pml: weights of the mean |residual| away from the source and on it (g > 1e-5). The reference sums |r| and scales
+    the on-source sum by batch/1e3; as means that is on:off = (on-source points)/1e3, about 0.25 at 230² points.
+    dirichlet: the mean square residual and, with a soft boundary, the mean u² on the edges (DeepXDE's 1 and 100)."""
 
     def __post_init__(self) -> None:
         self.source = tuple(float(c) for c in self.source)  # type: ignore[assignment]
-        check_positive(self, "wavenumber", "a0", "source_sigma", "source_samples", "field_scale", "reference_size",
-                       "residual_size", "chunk_size")
+        if self.problem not in PROBLEMS:
+            raise ConfigError(f"problem='{self.problem}' is not known; choose pml (point source with a PML) or dirichlet "
+                              "(DeepXDE's unit-square demo), e.g. --problem dirichlet.")
+        if self.boundary not in ("hard", "soft"):
+            raise ConfigError(f"boundary='{self.boundary}' is not known; choose hard or soft, e.g. --boundary hard.")
+        self._refuse_options_of_the_other_problem()
+        check_positive(self, "a0", "source_sigma", "source_samples", "field_scale", "reference_size", "residual_size",
+                       "chunk_size")
+        check_positive(self, "wavenumber", allow_zero=True)
         if not 0.0 <= self.pml_width < 1.0:
             raise ConfigError(f"pml_width={self.pml_width} must lie in [0, 1); use the reference 0.5.")
         inner = 1.0 - self.pml_width
@@ -94,6 +125,30 @@ class HelmholtzConfig:
         self.loss_weights = merge_loss_weights(LOSS_WEIGHTS, self.loss_weights, task="helmholtz")
         if self.velocity not in BUILTIN_VELOCITIES and not self.velocity.endswith(".npy"):
             raise ConfigError(f"velocity='{self.velocity}' is not valid; choose uniform, square, circle or a FILE.npy map.")
+
+    @property
+    def k(self) -> float:
+        """The wavenumber in use: `wavenumber`, or the problem's own (`DEFAULT_WAVENUMBERS`) where it is 0."""
+        return self.wavenumber or DEFAULT_WAVENUMBERS[self.problem]
+
+    def _refuse_options_of_the_other_problem(self) -> None:
+        """A changed setting the chosen problem never reads is a mistake: say which problem reads it."""
+        defaults = {f.name: f.default for f in fields(HelmholtzConfig) if f.name in PML_OPTIONS}
+        changed = [name for name in PML_OPTIONS if not same_setting(getattr(self, name), defaults[name])]
+        if self.problem == "dirichlet" and changed:
+            raise ConfigError(f"--{changed[0].replace('_', '-')} is an option of the point-source problem (--problem pml); "
+                              "--problem dirichlet has no medium, source or PML: drop it.")
+        if self.problem == "pml" and self.boundary != "hard":
+            raise ConfigError("--boundary applies to --problem dirichlet; the pml problem has no boundary condition: drop it.")
+        if self.problem == "dirichlet" and self.boundary == "hard" and self.loss_weights.get("boundary", 100.0) != LOSS_WEIGHTS["boundary"]:
+            raise ConfigError("loss weight 'boundary' acts only with --boundary soft (a hard boundary is exact): pass "
+                              "--boundary soft, or drop the weight.")
+        other = DIRICHLET_TERMS if self.problem == "pml" else PML_TERMS
+        for name in other:
+            if name in self.loss_weights and self.loss_weights[name] != LOSS_WEIGHTS[name]:
+                terms = ", ".join(PML_TERMS if self.problem == "pml" else DIRICHLET_TERMS)
+                raise ConfigError(f"loss weight '{name}' is a term of the other Helmholtz problem; --problem {self.problem}'s "
+                                  f"terms are: {terms}.")
 
 
 class HelmholtzTask:
@@ -130,7 +185,10 @@ class HelmholtzTask:
 
     def __init__(self, config: HelmholtzConfig | None = None, *, velocity_map: np.ndarray | None = None) -> None:
         self.config = config = config or HelmholtzConfig()
-        self.loss_weights = dict(config.loss_weights)
+        if config.problem != "pml":
+            raise ConfigError(f"HelmholtzTask solves problem='pml', got '{config.problem}'; build the task with "
+                              "HelmholtzTask.from_config(config), which picks the problem's task.")
+        self.loss_weights = {name: config.loss_weights[name] for name in PML_TERMS}
         self.device = torch.device("cpu")
         self.source_xy = torch.tensor(config.source, dtype=torch.float32)
         self._map = torch.from_numpy(velocity_map) if velocity_map is not None else None
@@ -150,7 +208,10 @@ class HelmholtzTask:
                                   1.0 / self.velocity_at(m) ** 2)
 
     @classmethod
-    def from_config(cls, config: HelmholtzConfig) -> HelmholtzTask:
+    def from_config(cls, config: HelmholtzConfig) -> HelmholtzTask | HelmholtzDirichletTask:
+        """The task of `config.problem`: this class for pml, `HelmholtzDirichletTask` for dirichlet."""
+        if config.problem == "dirichlet":
+            return HelmholtzDirichletTask(config)
         builtin = config.velocity in BUILTIN_VELOCITIES
         return cls(config, velocity_map=None if builtin else load_velocity(config.velocity))
 
@@ -164,11 +225,11 @@ class HelmholtzTask:
         cfg = self.config
         n = cfg.reference_size
         slowness2_source = 1.0 / float(self.velocity_at(self.source_xy[None].double())[0]) ** 2
-        smoothing = math.exp(-0.5 * cfg.wavenumber**2 * slowness2_source * cfg.source_sigma**2)
+        smoothing = math.exp(-0.5 * cfg.k**2 * slowness2_source * cfg.source_sigma**2)
         if cfg.velocity == "uniform":
-            field_values = hankel_point_source(self.nodes.double().numpy(), cfg.source, cfg.wavenumber)
+            field_values = hankel_point_source(self.nodes.double().numpy(), cfg.source, cfg.k)
             return smoothing * field_values.reshape(n, n)
-        return smoothing * solve_helmholtz_fd(velocity_nodes, cfg.wavenumber, cfg.source, cfg.pml_width, cfg.a0)
+        return smoothing * solve_helmholtz_fd(velocity_nodes, cfg.k, cfg.source, cfg.pml_width, cfg.a0)
 
     def to(self, device: torch.device) -> HelmholtzTask:
         self.device = device
@@ -192,7 +253,7 @@ class HelmholtzTask:
         cfg = self.config
         jet = ops.jet(field, batch.coords, hessian_diagonal=True)
         source = batch.targets["source"]
-        r = cfg.field_scale * helmholtz_residual(jet, batch.coords, batch.targets["slowness2"], cfg.wavenumber, cfg.pml_width,
+        r = cfg.field_scale * helmholtz_residual(jet, batch.coords, batch.targets["slowness2"], cfg.k, cfg.pml_width,
                                                  cfg.a0) + source
         on = source[:, 0] != 0
         return {"residual_off": mean_abs(r[~on]), "residual_on": mean_abs(r[on])}
@@ -227,7 +288,7 @@ def _residual_on_grid(field: nn.Module, cfg: HelmholtzConfig, coords: Tensor, so
         c = coords[part].to(device)
         with torch.no_grad():
             jet = ops.jet(field, c, hessian_diagonal=True)
-        r = cfg.field_scale * helmholtz_residual(jet, c, slowness2[part].to(device), cfg.wavenumber, cfg.pml_width, cfg.a0)
+        r = cfg.field_scale * helmholtz_residual(jet, c, slowness2[part].to(device), cfg.k, cfg.pml_width, cfg.a0)
         r = (r + source[part].to(device)).detach()  # fields without a forward-mode jet took autograd
         on = (source[part] != 0).any(-1).to(device)
         for k, mask in enumerate((~on, on)):
