@@ -76,3 +76,28 @@ print(matplotlib.get_backend())
                           env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "svg"
+
+
+def test_a_method_that_builds_another_task_starts_from_that_task_presets(tmp_path):
+    """--method hybrid and --problem dirichlet build other classes, whose presets (not the PINN's) start the run; flags win."""
+    from sirenkit.tasks.helmholtz_dirichlet import HelmholtzDirichletTask
+    from sirenkit.tasks.helmholtz_inverse import HelmholtzHybridTask
+
+    out = tmp_path / "hybrid"
+    assert main(["helmholtz-inverse", "--method", "hybrid", "--steps", "2", "--pretrain-steps", "1", "--reference-size", "31",
+                 "--lr", "5e-4", "--quiet", "--out", str(out)]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["fit"]["lr"] == 5e-4 and config["task_config"]["reference_size"] == 31  # flags win
+    assert config["task_config"]["tv_weight"] == HelmholtzHybridTask.config_presets["tv_weight"] > 0
+    assert config["field"]["hidden_features"] == HelmholtzHybridTask.field_presets["hidden_features"] != sk.FieldConfig().hidden_features
+    assert config["fit"]["lr_schedule"] == "constant"  # the hybrid's, not the PINN's cosine
+    out = tmp_path / "dirichlet"
+    assert main(["helmholtz", "--problem", "dirichlet", "--steps", "2", "--hidden-features", "8", "--quiet", "--out", str(out)]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["field"]["first_omega_0"] == HelmholtzDirichletTask.field_presets["first_omega_0"] == 10.0
+    assert config["fit"]["batch_size"] == HelmholtzDirichletTask.fit_presets["batch_size"]
+    pinn = tmp_path / "pinn"
+    assert main(["helmholtz-inverse", "--steps", "1", "--pretrain-steps", "1", "--reference-size", "21", "--batch-size", "200",
+                 "--hidden-features", "8", "--quiet", "--out", str(pinn)]) == 0
+    config = json.loads((pinn / "config.json").read_text())
+    assert config["fit"]["lr"] == sk.tasks.TASKS["helmholtz-inverse"].fit_presets["lr"] and config["task_config"]["tv_weight"] == 0

@@ -116,6 +116,20 @@ def presets(task: object) -> tuple[dict[str, Any], dict[str, Any]]:
     return dict(getattr(cls, "field_presets", {})), dict(getattr(cls, "fit_presets", {}))
 
 
+def variant_class(task_cls: type, settings: Mapping[str, Any]) -> type:
+    """The class `task_cls.from_config` builds for these task settings, whose presets the run starts from.
+
+    A command whose settings pick another method (helmholtz --problem dirichlet, helmholtz-inverse
+    --method hybrid) needs another network and schedule: its class method ``variants()`` returns
+    (the setting's name, {value: class}), and each class carries its own ``field_presets``,
+    ``fit_presets`` and ``config_presets`` (the task options it starts from).
+    """
+    if not hasattr(task_cls, "variants"):
+        return task_cls
+    key, classes = task_cls.variants()
+    return classes.get(settings.get(key), task_cls)
+
+
 def merge_loss_weights(defaults: Mapping[str, float], given: Mapping[str, float] | None, *, task: str) -> dict[str, float]:
     """The task's default weights with the user's on top; unknown, negative and non-finite weights are refused.
 

@@ -161,12 +161,14 @@ def read_config_json(path: Path) -> dict[str, Any]:
 
 
 def merge_run_config(task: str, args: argparse.Namespace, config_cls: type, *, field_presets: dict | None,
-                     fit_presets: dict | None, base: dict[str, Any] | None = None) -> dict[str, dict]:
+                     fit_presets: dict | None, base: dict[str, Any] | None = None, task_cls: type | None = None) -> dict[str, dict]:
     """The task, field and fit dicts of a run: defaults < presets < `base` (--config, or the resumed run) < flags.
 
     `field_presets` None means the run has no FieldConfig (prior, image set); `fit_presets` None no FitConfig flags.
+    When the settings pick a variant of `task_cls` (`protocols.variant_class`, e.g. --method hybrid), that
+    variant's presets replace the task's.
     """
-    from sirenkit.protocols import merge_loss_weights
+    from sirenkit.protocols import merge_loss_weights, presets, variant_class
 
     given = vars(args)
     base = base or {}
@@ -178,7 +180,15 @@ def merge_run_config(task: str, args: argparse.Namespace, config_cls: type, *, f
         return start | dict(part or {}) | {k: given[k] for k in names if k in given}
 
     defaults = dataclasses.asdict(config_cls())
-    task_dict = merged(config_cls, defaults, {k: v for k, v in (base.get("task_config") or {}).items() if k != "loss_weights"})
+    base_task = {k: v for k, v in (base.get("task_config") or {}).items() if k != "loss_weights"}
+    task_dict = merged(config_cls, defaults, base_task)
+    variant = variant_class(task_cls, task_dict) if task_cls is not None else None
+    if variant is not None and variant is not task_cls:
+        defaults |= getattr(variant, "config_presets", {})
+        task_dict = merged(config_cls, defaults, base_task)
+        variant_field, variant_fit = presets(variant)
+        field_presets = None if field_presets is None else variant_field
+        fit_presets = None if fit_presets is None else variant_fit
     if "loss_weights" in defaults:
         weights = merge_loss_weights(defaults["loss_weights"], (base.get("task_config") or {}).get("loss_weights"), task=task)
         task_dict["loss_weights"] = merge_loss_weights(weights, parse_loss_weights(getattr(args, "loss_weight", [])), task=task)

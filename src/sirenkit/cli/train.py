@@ -43,8 +43,8 @@ def add_task_parser(sub: argparse._SubParsersAction, command: str) -> None:
     summary = COMMANDS[command].summary
     p = sub.add_parser(
         command, help=summary, description=f"{summary}\n\n{OMEGA_HELP}\n\n{PRECEDENCE}",
-        epilog="Examples (each runs on a laptop CPU in about a minute):\n" + "".join(f"  {e}\n" for e in examples),
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog="Examples (each runs on a laptop CPU in about a minute):\n" + "".join(f"  {e}\n" for e in examples)
+        + _variant_help(spec.task), formatter_class=argparse.RawDescriptionHelpFormatter)
     defaults = spec.config()
     for positional in spec.positionals:
         p.add_argument(positional, nargs="?", default=argparse.SUPPRESS,
@@ -59,6 +59,23 @@ def add_task_parser(sub: argparse._SubParsersAction, command: str) -> None:
     p.set_defaults(handler=train, task=name)
 
 
+def _variant_help(task_cls: type) -> str:
+    """'With --method hybrid the defaults are: ...' for each variant of the task (`protocols.variant_class`)."""
+    from sirenkit.protocols import presets
+
+    if not hasattr(task_cls, "variants"):
+        return ""
+    key, classes = task_cls.variants()
+    lines = []
+    for value, cls in classes.items():
+        field_presets, fit_presets = presets(cls)
+        settings = getattr(cls, "config_presets", {}) | field_presets | fit_presets
+        lines.append(f"With --{key.replace('_', '-')} {value} the defaults are: "
+                     + " ".join(f"--{k.replace('_', '-')} {v:g}" if isinstance(v, float) else f"--{k.replace('_', '-')} {v}"
+                                for k, v in settings.items()) + " (flags win).\n")
+    return "\n" + "".join(lines)
+
+
 def train(args: argparse.Namespace) -> int:
     """defaults < presets < --config < flags (written once, in merge_run_config); a resume may not change the run."""
     from sirenkit.fit import fit
@@ -69,7 +86,7 @@ def train(args: argparse.Namespace) -> int:
     if args.resume and args.out is None:
         raise ConfigError("--resume needs --out RUN_FOLDER, the run to continue.")
     presets = {"field_presets": spec.field_presets if has_field_flags(name) else None,
-               "fit_presets": spec.fit_presets if name != PRIOR else None}
+               "fit_presets": spec.fit_presets if name != PRIOR else None, "task_cls": spec.task}
     if args.resume:
         saved = read_config_json(args.out / "config.json") if (args.out / "config.json").is_file() else {}
         merged = merge_run_config(name, args, spec.config, base=saved, **presets)

@@ -67,9 +67,8 @@ class HelmholtzConfig:
     problem: str = "pml"
     """pml: a point source in a medium, radiating into a PML on [-1, 1]² (the paper's; complex field). dirichlet: DeepXDE's
     demo, -Δu - k²u = k²·sin(kx)·sin(ky) on [0, 1]² with u = 0 on the edges, a real field scored against the exact
-    sin(kx)·sin(ky) by relative_l2 (the medium, source and PML options do not apply). Train it with a low ω0, e.g.
-    --first-omega-0 10 --hidden-omega-0 1 --lr 1e-3 --batch-size 400 --steps 5000 (the flags below are the pml
-    problem's presets: docs/results.md, "DeepXDE's Helmholtz demo")."""
+    sin(kx)·sin(ky) by relative_l2 (the medium, source and PML options do not apply). It starts from its own presets
+    (listed at the end of --help; the defaults shown below are the pml problem's): docs/results.md, "DeepXDE's Helmholtz demo"."""
     velocity: str = "uniform"
     """Wave speed: uniform (1), square (2 inside |x|,|y| < 0.3), circle (2 inside r < 0.1) as the reference, or FILE.npy
     (an (n, n) map over [-1, 1]², velocity[i, j] at (x_i, y_j))."""
@@ -206,6 +205,11 @@ class HelmholtzTask:
         m = self.residual_grid = grid((config.residual_size, config.residual_size))
         self._residual_targets = (gaussian_source(m, self.source_xy, config.source_sigma)[:, None],
                                   1.0 / self.velocity_at(m) ** 2)
+
+    @classmethod
+    def variants(cls) -> tuple[str, dict[str, type]]:
+        """--problem dirichlet builds `HelmholtzDirichletTask`, which starts from its own presets (`protocols.variant_class`)."""
+        return "problem", {"dirichlet": HelmholtzDirichletTask}
 
     @classmethod
     def from_config(cls, config: HelmholtzConfig) -> HelmholtzTask | HelmholtzDirichletTask:

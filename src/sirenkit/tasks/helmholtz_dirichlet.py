@@ -9,7 +9,7 @@ so the number can be set beside DeepXDE's own (``benchmarks/bench_helmholtz_deep
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import torch
@@ -62,6 +62,12 @@ class HelmholtzDirichletTask:
 
     name = "helmholtz"
     in_features = 2
+    field_presets: ClassVar[dict[str, float]] = {"first_omega_0": 10.0, "hidden_omega_0": 1.0}
+    """Coords span 2 wavelengths at k = 4π: a low ω0 (the image defaults 30 / 30 fit noise, and diverge at lr 1e-3)."""
+    fit_presets: ClassVar[dict[str, float | int | str]] = {
+        "steps": 2000, "lr": 1e-3, "lr_schedule": "cosine", "lr_final": 0.01, "batch_size": 400, "eval_every": 500,
+        "log_every": 10, "save_every": 500}
+    """sirenkit's recipe of benchmarks/results/helmholtz_deepxde.json (400 fresh points a step, cosine lr), at 2000 steps."""
     out_features = 1
 
     def __init__(self, config: HelmholtzConfig) -> None:

@@ -158,8 +158,7 @@ class HelmholtzInverseTask:
         "log_every": 10, "save_every": 250}
     """CLI start for a CPU (flags win). The reference: 115² points, lr 2e-5, 80,000 steps on a GPU."""
     cli_examples: ClassVar[tuple[str, ...]] = (
-        "sirenkit helmholtz-inverse --method hybrid --tv-weight 1e-3 --steps 630 --pretrain-steps 30 --lr 1e-3 --lr-schedule constant "
-        "--hidden-features 64 --first-omega-0 10 --reference-size 101 --out runs/fwi-hybrid-tv",
+        "sirenkit helmholtz-inverse --method hybrid --out runs/fwi-hybrid",
         "sirenkit helmholtz-inverse --steps 3000 --pretrain-steps 1000 --compile --out runs/fwi",
         "sirenkit helmholtz-inverse --data $SIRENKIT_DATA/helmholtz/data_cylinder_5.mat --steps 300 --batch-size 2048",
         )
@@ -197,6 +196,11 @@ class HelmholtzInverseTask:
             near |= (np.hypot(xy[:, 0] - s[0], xy[:, 1] - s[1]) < 5.0 * config.source_sigma).reshape(n, n)
         self.reference[:, near] = np.nan  # the point-source solve does not hold inside a source's support
         self.field_mask = self.inside & ~near
+
+    @classmethod
+    def variants(cls) -> tuple[str, dict[str, type]]:
+        """--method hybrid builds `HelmholtzHybridTask`, which starts from its own presets (`protocols.variant_class`)."""
+        return "method", {"hybrid": HelmholtzHybridTask}
 
     @classmethod
     def from_config(cls, config: HelmholtzInverseConfig) -> HelmholtzInverseTask:
@@ -322,6 +326,13 @@ class HelmholtzHybridTask(HelmholtzInverseTask):
     """
 
     field_holds_wavefields = False
+    field_presets: ClassVar[dict[str, float | int]] = {"hidden_features": 64, "first_omega_0": 10.0}
+    """A small, smooth velocity network: the FD solver, not the network, carries the wavefields."""
+    fit_presets: ClassVar[dict[str, float | int | str]] = {
+        "steps": 630, "lr": 1e-3, "lr_schedule": "constant", "eval_every": 210, "log_every": 10, "save_every": 210}
+    """The hybrid-tv row of docs/results.md (fwi-methods): 30 steps to the background, then 600 FD steps."""
+    config_presets: ClassVar[dict[str, float | int]] = {"tv_weight": 1e-3, "reference_size": 101, "pretrain_steps": 30}
+    """Total variation on (it wins every column of the fwi-methods table), and the 101² grid it was measured on."""
 
     def __init__(self, data: ReceiverData, config: HelmholtzInverseConfig | None = None) -> None:
         super().__init__(data, config)
