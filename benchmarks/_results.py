@@ -37,11 +37,38 @@ def _loadavg() -> list[float]:
         return list(os.getloadavg())
 
 
+def _own_processes() -> list[int]:
+    """This process and its descendants (a benchmark that times a command in a subprocess runs it there)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    own, todo = [], [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        own.append(pid)
+        todo += parents.get(pid, [])
+    return own
+
+
+def _runnable_threads(pid: int) -> int:
+    count = 0
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        try:
+            count += stat.read_text().rsplit(")", 1)[1].split()[0] == "R"
+        except OSError:
+            continue
+    return count
+
+
 def _others_running() -> int:
-    """Runnable threads of other processes right now (Linux); 0 where /proc is unavailable."""
+    """Runnable threads of processes other than this one and its descendants right now (Linux); 0 without /proc."""
     try:
         running = int(Path("/proc/loadavg").read_text().split()[3].split("/")[0])
-        own = sum(1 for stat in Path("/proc/self/task").glob("*/stat") if stat.read_text().rsplit(")", 1)[1].split()[0] == "R")
+        own = sum(_runnable_threads(pid) for pid in _own_processes())
     except (OSError, IndexError, ValueError):
         return 0
     return max(0, running - own)

@@ -329,6 +329,16 @@ def helmholtz_deepxde() -> str:
         "sirenkit's field a SIREN 2-150x2-1 (DeepXDE's four linear layers); one thread each.\n\n" + source("helmholtz_deepxde.json")
 
 
+def demo() -> str:
+    r = result("demo.json")
+    rows = [[i + 1, f(run["psnr"], ".2f"), run["steps"], f(run["train_seconds"], ".1f")] for i, run in enumerate(r["runs"])]
+    return table(["run", "PSNR dB", "steps", "training s"], rows) + \
+        f"\n\n`{r['command']}`; goal ≥ {r['goal_db']:g} dB in ≤ {r['goal_seconds']:g} s: **{'met' if r['goal_met'] else 'not met'}** " \
+        f"(median {r['median_train_seconds']:.1f} s). Between the pixels (the 512² photo the 256² image was reduced from): " \
+        f"the field {r['field_psnr_512']:.2f} dB, the bicubic enlargement of the training image {r['bicubic_psnr_512']:.2f} dB." \
+        "\n\n" + source("demo.json")
+
+
 def compile_table() -> str:
     r = result("compile.json")
     rows = [[row["case"], f(row["eager_s_per_step"], ".3f"), f(row["compiled_s_per_step"], ".3f"), f(row["speedup"], ".2f") + "×",
@@ -421,7 +431,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "speed-steps": speed_steps, "speed-quality": speed_quality, "image": image,
     "compare": lambda: compare("compare.json"), "compare-astronaut": lambda: compare("compare_astronaut.json"),
     "audio": audio, "video": video, "poisson": poisson, "poisson-steps": poisson_steps, "sdf": sdf, "physics": physics,
-    "compile": compile_table, "fwi-fd": fwi_fd, "fwi-methods": fwi_methods, "helmholtz-deepxde": helmholtz_deepxde,
+    "compile": compile_table, "demo": demo, "fwi-fd": fwi_fd, "fwi-methods": fwi_methods, "helmholtz-deepxde": helmholtz_deepxde,
     "precision": precision, "minibatch": minibatch, "batched": batched, "prior": prior,
     "autoencoder": autoencoder, "reliability": reliability, "convergence": lambda: convergence("convergence.json"),
     "convergence-astronaut": lambda: convergence("convergence_astronaut.json"),
