@@ -96,7 +96,8 @@ def main() -> None:
         task = HelmholtzInverseTask.from_config(base)
         row = run_fd(task, args, tv_weight)
     elif args.method in ("pinn", "pinn-bounded"):
-        config = HelmholtzInverseConfig(**{**asdict(base), "pretrain_steps": int(args.pinn_steps * PRETRAIN_FRACTION),
+        config = HelmholtzInverseConfig(**{**asdict(base), "method": "pinn",
+                                           "pretrain_steps": int(args.pinn_steps * PRETRAIN_FRACTION),
                                            "bounded_velocity": args.method == "pinn-bounded"})
         task = HelmholtzInverseTask.from_config(config)
         fit = sk.FitConfig(steps=args.pinn_steps, lr=args.pinn_lr, lr_schedule="cosine", lr_final=0.1, batch_size=args.batch_size,

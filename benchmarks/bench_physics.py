@@ -198,7 +198,7 @@ def main() -> None:
             report["helmholtz"][name] = run(f"helmholtz {name}", field_config, task, batch_size=args.batch_size, lr=args.lr,
                                             budget_s=args.budget_s, probe_steps=args.probe_steps, out=out, compile=args.compile)
             copy_picture(out / "panels.png", args.pictures / f"helmholtz_{name}.png")
-        fwi = HelmholtzInverseTask.from_config(HelmholtzInverseConfig(data=str(data), pretrain_steps=1))
+        fwi = HelmholtzInverseTask.from_config(HelmholtzInverseConfig(data=str(data), pretrain_steps=1, method="pinn"))
         out = Path(tmp) / "fwi"
         report["fwi"] = run("fwi", sk.FieldConfig(out_features=fwi.out_features), fwi, batch_size=args.batch_size, lr=args.lr,
                             budget_s=args.fwi_budget_s, probe_steps=args.probe_steps, out=out, compile=args.compile)

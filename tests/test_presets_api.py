@@ -81,7 +81,7 @@ print(matplotlib.get_backend())
 def test_a_method_that_builds_another_task_starts_from_that_task_presets(tmp_path):
     """--method hybrid and --problem dirichlet build other classes, whose presets (not the PINN's) start the run; flags win."""
     from sirenkit.tasks.helmholtz_dirichlet import HelmholtzDirichletTask
-    from sirenkit.tasks.helmholtz_inverse import HelmholtzHybridTask
+    from sirenkit.tasks.helmholtz_inverse import HelmholtzHybridTask, HelmholtzInverseTask
 
     out = tmp_path / "hybrid"
     assert main(["helmholtz-inverse", "--method", "hybrid", "--steps", "2", "--pretrain-steps", "1", "--reference-size", "31",
@@ -97,7 +97,13 @@ def test_a_method_that_builds_another_task_starts_from_that_task_presets(tmp_pat
     assert config["field"]["first_omega_0"] == HelmholtzDirichletTask.field_presets["first_omega_0"] == 10.0
     assert config["fit"]["batch_size"] == HelmholtzDirichletTask.fit_presets["batch_size"]
     pinn = tmp_path / "pinn"
-    assert main(["helmholtz-inverse", "--steps", "1", "--pretrain-steps", "1", "--reference-size", "21", "--batch-size", "200",
-                 "--hidden-features", "8", "--quiet", "--out", str(pinn)]) == 0
+    assert main(["helmholtz-inverse", "--method", "pinn", "--steps", "1", "--pretrain-steps", "1", "--reference-size", "21",
+                 "--batch-size", "200", "--hidden-features", "8", "--quiet", "--out", str(pinn)]) == 0
     config = json.loads((pinn / "config.json").read_text())
-    assert config["fit"]["lr"] == sk.tasks.TASKS["helmholtz-inverse"].fit_presets["lr"] and config["task_config"]["tv_weight"] == 0
+    assert config["fit"]["lr"] == HelmholtzInverseTask.fit_presets["lr"] != HelmholtzHybridTask.fit_presets["lr"]
+    assert config["task_config"]["tv_weight"] == 0 and config["field"]["first_omega_0"] == sk.FieldConfig().first_omega_0
+    default = tmp_path / "default"
+    assert main(["helmholtz-inverse", "--steps", "1", "--reference-size", "21", "--quiet", "--out", str(default)]) == 0
+    config = json.loads((default / "config.json").read_text())
+    assert config["task_config"]["method"] == "hybrid" and config["fit"]["lr"] == HelmholtzHybridTask.fit_presets["lr"]
+    assert sk.tasks.TASKS["helmholtz-inverse"].fit_presets == HelmholtzHybridTask.fit_presets  # what --help shows

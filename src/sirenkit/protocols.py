@@ -83,8 +83,18 @@ class TaskSpec:
     """The task's config dataclass."""
 
     @property
+    def default_variant(self) -> type:
+        """The class the default settings build (`variant_class`): its presets are the command's defaults."""
+        return variant_class(self.task, dataclasses.asdict(self.config()))
+
+    @property
     def field_presets(self) -> dict[str, Any]:
-        return presets(self.task)[0]
+        return presets(self.default_variant)[0]
+
+    @property
+    def config_presets(self) -> dict[str, Any]:
+        """Task options the default variant starts from instead of the config's defaults (CLI only)."""
+        return dict(getattr(self.default_variant, "config_presets", {}))
 
     @property
     def unused_fit_options(self) -> tuple[str, ...]:
@@ -96,7 +106,7 @@ class TaskSpec:
 
     @property
     def fit_presets(self) -> dict[str, Any]:
-        return presets(self.task)[1]
+        return presets(self.default_variant)[1]
 
     @property
     def cli_examples(self) -> tuple[str, ...]:

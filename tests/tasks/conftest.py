@@ -48,7 +48,8 @@ def _tiny_task(name: str):
     if name == "helmholtz-inverse":
         data = ReceiverData(np.array([[0.2, 0.1], [-0.2, 0.0]]), rng.uniform(-0.4, 0.4, (6, 2)),
                             rng.normal(size=(6, 2)) + 1j * rng.normal(size=(6, 2)))
-        return HelmholtzInverseTask(data, HelmholtzInverseConfig(reference_size=21, source_samples=10, pretrain_steps=1))
+        return HelmholtzInverseTask(data, HelmholtzInverseConfig(reference_size=21, source_samples=10, pretrain_steps=1,
+                                                                method="pinn"))
     if name == "wave":
         return WaveTask(WaveConfig(frame_size=16, frame_times=(0.0, 0.1), points=64, initial_points=16))
     raise KeyError(name)

@@ -174,15 +174,15 @@ def test_missing_mat_file_is_refused(tmp_path):
 def test_true_cylinder_explains_the_data(data_dir):
     """The FD solve with the true model (r 0.1, velocity 2) and the -1 + i source reproduces rec_val."""
     task = HelmholtzInverseTask.from_config(HelmholtzInverseConfig(data=str(data_dir / "helmholtz" / "data_cylinder_5.mat"),
-                                                                   reference_size=121))
+                                                                   reference_size=121, method="pinn"))
     assert task.true_model == (0.1, 2.0)
     assert task.true_model_misfit <= 0.12  # measured 0.108 here (121²), 0.078 at 201²; a uniform medium: 0.38 with a fitted amplitude
 
 
 def test_tiny_inverse_fit_fits_data_and_cli_exports(tmp_path, data_dir, device):
     out = tmp_path / "fwi"
-    code = main(["helmholtz-inverse", "--data", str(data_dir / "helmholtz" / "data_cylinder_5.mat"), "--out", str(out),
-                 "--device", device.type,
+    code = main(["helmholtz-inverse", "--method", "pinn", "--data", str(data_dir / "helmholtz" / "data_cylinder_5.mat"),
+                 "--out", str(out), "--device", device.type,
                  "--steps", "200", "--lr", "1e-3", "--batch-size", "512", "--hidden-features", "32", "--hidden-layers", "2",
                  "--reference-size", "61", "--eval-every", "200", "--quiet"])
     assert code == 0
@@ -201,7 +201,7 @@ def test_tiny_inverse_fit_fits_data_and_cli_exports(tmp_path, data_dir, device):
 def test_pretraining_holds_the_velocity_then_hands_over_to_the_receivers(data_dir):
     """--pretrain-steps: the first steps pull m to the background and ignore the receivers; later steps do the opposite."""
     task = HelmholtzInverseTask.from_config(HelmholtzInverseConfig(data=str(data_dir / "helmholtz" / "data_cylinder_5.mat"),
-                                                                   reference_size=41, pretrain_steps=2))
+                                                                   reference_size=41, pretrain_steps=2, method="pinn"))
     field = sk.Siren(2, 16, 1, 11)
     generator = torch.Generator().manual_seed(0)
     during = task.losses(field, task.sample(2, generator, batch_size=600))
@@ -221,7 +221,7 @@ def test_help_pages_print(command, capsys):
 def test_bounded_velocity_reparameterises_the_slowness_channel(data_dir):
     """--bounded-velocity: out 0 is the background, any out stays within [v_min, v_max]; beyond known_margin m is 1."""
     config = HelmholtzInverseConfig(data=str(data_dir / "helmholtz" / "data_cylinder_5.mat"), reference_size=41,
-                                    bounded_velocity=True, v_min=0.5, v_max=3.0)
+                                    bounded_velocity=True, v_min=0.5, v_max=3.0, method="pinn")
     task = HelmholtzInverseTask.from_config(config)
     coords = torch.tensor([[0.0, 0.0], [0.1, 0.2], [0.3, -0.3], [0.9, 0.0]])
     out = torch.zeros(4, task.out_features)

@@ -182,8 +182,8 @@ def merge_run_config(task: str, args: argparse.Namespace, config_cls: type, *, f
     defaults = dataclasses.asdict(config_cls())
     base_task = {k: v for k, v in (base.get("task_config") or {}).items() if k != "loss_weights"}
     task_dict = merged(config_cls, defaults, base_task)
-    variant = variant_class(task_cls, task_dict) if task_cls is not None else None
-    if variant is not None and variant is not task_cls:
+    if task_cls is not None and hasattr(task_cls, "variants"):
+        variant = variant_class(task_cls, task_dict)
         defaults |= getattr(variant, "config_presets", {})
         task_dict = merged(config_cls, defaults, base_task)
         variant_field, variant_fit = presets(variant)

@@ -44,12 +44,12 @@ def add_task_parser(sub: argparse._SubParsersAction, command: str) -> None:
     p = sub.add_parser(
         command, help=summary, description=f"{summary}\n\n{OMEGA_HELP}\n\n{PRECEDENCE}",
         epilog="Examples (each runs on a laptop CPU in about a minute):\n" + "".join(f"  {e}\n" for e in examples)
-        + _variant_help(spec.task), formatter_class=argparse.RawDescriptionHelpFormatter)
+        + _variant_help(spec), formatter_class=argparse.RawDescriptionHelpFormatter)
     defaults = spec.config()
     for positional in spec.positionals:
         p.add_argument(positional, nargs="?", default=argparse.SUPPRESS,
                        help=f"{field_docs(spec.config).get(positional, '')} (default: {getattr(defaults, positional)})")
-    add_dataclass_flags(p, spec.config, f"{name} options", skip=spec.positionals)
+    add_dataclass_flags(p, spec.config, f"{name} options", skip=spec.positionals, defaults=spec.config(**spec.config_presets))
     if has_field_flags(name):
         add_dataclass_flags(p, FieldConfig, "field (network) options", skip=("in_features", "out_features"),
                             defaults=FieldConfig(**spec.field_presets))
@@ -59,15 +59,17 @@ def add_task_parser(sub: argparse._SubParsersAction, command: str) -> None:
     p.set_defaults(handler=train, task=name)
 
 
-def _variant_help(task_cls: type) -> str:
-    """'With --method hybrid the defaults are: ...' for each variant of the task (`protocols.variant_class`)."""
+def _variant_help(spec) -> str:
+    """'With --method pinn the defaults are: ...' for each variant but the default (`protocols.variant_class`)."""
     from sirenkit.protocols import presets
 
-    if not hasattr(task_cls, "variants"):
+    if not hasattr(spec.task, "variants"):
         return ""
-    key, classes = task_cls.variants()
+    key, classes = spec.task.variants()
     lines = []
     for value, cls in classes.items():
+        if cls is spec.default_variant:
+            continue
         field_presets, fit_presets = presets(cls)
         settings = getattr(cls, "config_presets", {}) | field_presets | fit_presets
         lines.append(f"With --{key.replace('_', '-')} {value} the defaults are: "

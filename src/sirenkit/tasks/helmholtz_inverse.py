@@ -84,11 +84,12 @@ class HelmholtzInverseConfig:
     receiver term, as the reference's --pretrain run before FWI; 0 starts FWI at once. The hybrid fits only the
     velocity to the background in these steps (no FD solve; a SIREN's last bias otherwise starts it up to 0.06 off in
     the logit): a few dozen suffice."""
-    method: str = "pinn"
-    """pinn: one network holds the wavefields and the slowness, trained on the PDE residual and the data (the paper's);
-    hybrid: the network holds only the velocity (always bounded, see v_min), the wavefields come from the FD solver on the
-    reference grid and the loss is the receiver misfit, differentiated by the adjoint state (implicit FWI, Sun et al. 2023).
-    The hybrid takes every free node of the grid each step (--batch-size is ignored) and wants a larger --lr (1e-3)."""
+    method: str = "hybrid"
+    """hybrid (the default: it beats the PINN on every column of docs/results.md's fwi-methods table): the network holds
+    only the velocity (always bounded, see v_min), the wavefields come from the FD solver on the reference grid and the
+    loss is the receiver misfit, differentiated by the adjoint state (implicit FWI, Sun et al. 2023); it takes every
+    free node of the grid each step (--batch-size is ignored). pinn: one network holds the wavefields and the slowness,
+    trained on the PDE residual and the data (the paper's method). Each starts from its own presets (end of --help)."""
     bounded_velocity: bool = False
     """pinn: velocity = v_min + (v_max - v_min) sigmoid(theta), theta = 0 at the background, instead of the reference's
     slowness max(out, -0.999) + 1 (which lets the velocity run to 30)."""
@@ -140,7 +141,8 @@ class HelmholtzInverseTask:
     its own source; ``data``, the mean |re|, |im| of field - measurement at the receivers. The
     squared slowness is ``max(out[-1], -0.999) + 1`` (the reference's), fixed to 1 beyond
     `known_margin`; with ``bounded_velocity`` it is 1/v² of `physics.fwi.bounded_velocity` instead.
-    ``method="hybrid"`` makes `from_config` build `HelmholtzHybridTask` (velocity network, FD wavefields).
+    This class is ``method="pinn"`` (the paper's method); ``method="hybrid"``, the default, makes `from_config` build
+    `HelmholtzHybridTask` (velocity network, FD wavefields).
 
     `evaluate` reports the velocity error (``velocity_mae``, ``velocity_rmse``; and ``velocity_mae_start``
     of the uniform starting model) against the true cylinder on the reference grid inside the PML,
@@ -156,11 +158,11 @@ class HelmholtzInverseTask:
     fit_presets: ClassVar[dict[str, float | int | str]] = {
         "steps": 1000, "lr": 1e-4, "lr_schedule": "cosine", "lr_final": 0.1, "batch_size": 4096, "eval_every": 250,
         "log_every": 10, "save_every": 250}
-    """CLI start for a CPU (flags win). The reference: 115² points, lr 2e-5, 80,000 steps on a GPU."""
+    """The PINN's start for a CPU (--method pinn; flags win). The reference: 115² points, lr 2e-5, 80,000 steps on a GPU."""
     cli_examples: ClassVar[tuple[str, ...]] = (
-        "sirenkit helmholtz-inverse --method hybrid --out runs/fwi-hybrid",
-        "sirenkit helmholtz-inverse --steps 3000 --pretrain-steps 1000 --compile --out runs/fwi",
-        "sirenkit helmholtz-inverse --data $SIRENKIT_DATA/helmholtz/data_cylinder_5.mat --steps 300 --batch-size 2048",
+        "sirenkit helmholtz-inverse --out runs/fwi",
+        "sirenkit helmholtz-inverse --method pinn --steps 3000 --pretrain-steps 1000 --compile --out runs/fwi-pinn",
+        "sirenkit helmholtz-inverse --data $SIRENKIT_DATA/helmholtz/data_cylinder_5.mat --tv-weight 3e-3 --reference-size 201",
         )
 
     def __init__(self, data: ReceiverData, config: HelmholtzInverseConfig | None = None) -> None:
@@ -199,8 +201,8 @@ class HelmholtzInverseTask:
 
     @classmethod
     def variants(cls) -> tuple[str, dict[str, type]]:
-        """--method hybrid builds `HelmholtzHybridTask`, which starts from its own presets (`protocols.variant_class`)."""
-        return "method", {"hybrid": HelmholtzHybridTask}
+        """--method hybrid builds `HelmholtzHybridTask`, pinn this class; each starts from its own presets (`protocols.variant_class`)."""
+        return "method", {"hybrid": HelmholtzHybridTask, "pinn": HelmholtzInverseTask}
 
     @classmethod
     def from_config(cls, config: HelmholtzInverseConfig) -> HelmholtzInverseTask:
