@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from sirenkit.runs import load
 from sirenkit.physics.helmholtz_dirichlet import DEEPXDE_WAVENUMBER, exact_solution
 from sirenkit.render import evaluate_points
+from sirenkit.runs import load
 from sirenkit.samplers import grid
 from sirenkit.tasks.helmholtz import HelmholtzConfig, HelmholtzTask
 from sirenkit.view import ViewServer
