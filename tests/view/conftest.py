@@ -122,6 +122,28 @@ def wave_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def dirichlet_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """DeepXDE's unit-square Helmholtz problem, hard boundary (u = (1 - c1²)(1 - c2²)·N), 2 steps."""
+    out = tmp_path_factory.mktemp("runs") / "helmholtz-dirichlet"
+    _fit("helmholtz", "--problem", "dirichlet", "--steps", "2", "--hidden-features", "8", "--out", str(out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def dirichlet_soft_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same problem with a soft boundary: u is the network itself."""
+    out = tmp_path_factory.mktemp("runs") / "helmholtz-dirichlet-soft"
+    _fit("helmholtz", "--problem", "dirichlet", "--boundary", "soft", "--steps", "2", "--hidden-features", "8", "--out", str(out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def dirichlet_server(dirichlet_run: Path, dirichlet_soft_run: Path, helmholtz_run: Path) -> Iterator[ViewServer]:
+    """0 dirichlet (hard), 1 dirichlet (soft), 2 helmholtz (pml)."""
+    yield from serving([dirichlet_run, dirichlet_soft_run, helmholtz_run])
+
+
+@pytest.fixture(scope="session")
 def wave_server(helmholtz_run: Path, wave_run: Path) -> Iterator[ViewServer]:
     """0 helmholtz, 1 wave."""
     yield from serving([helmholtz_run, wave_run])

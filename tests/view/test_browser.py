@@ -212,6 +212,28 @@ def test_helmholtz_and_wave_side_by_side(driver, wave_server: ViewServer) -> Non
     assert console_errors(driver) == []
 
 
+def test_dirichlet_helmholtz_shows_u_its_score_and_a_point_readout(driver, dirichlet_server: ViewServer) -> None:
+    open_page(driver, dirichlet_server)
+    wait_for(driver, "window.sirenkit.wavefield && [0, 1, 2].every((i) => window.sirenkit.wavefield[i].drawn >= 1)")
+    options = driver.execute_script("return [...document.querySelectorAll('#run-0 select.wavefield-layer option')].map((o) => o.value)")
+    assert options == ["u", "exact", "error"]
+    live = driver.execute_script("return window.sirenkit.runs[0].wavefield.relative_l2_live")
+    score = driver.execute_script("return document.querySelector('#run-0 .wavefield-score').textContent")
+    assert score.endswith(f"{live:.3f}")  # fmt() in viewer.js: 3 decimals for values in [0.01, 1000)
+    assert driver.execute_script("return document.querySelector('#run-2 .wavefield-score')") is None  # the pml run has none
+    driver.execute_script("const s = document.querySelector('#run-0 select.wavefield-layer'); s.value = 'exact';"
+                          "s.dispatchEvent(new Event('input'));")
+    wait_for(driver, "window.sirenkit.wavefield[0].drawn >= 2 && document.querySelector('#run-0 img.wavefield').complete")
+    exact = element_pixels(driver, "#run-0 img.wavefield")
+    assert len(np.unique(exact.reshape(-1, 3), axis=0)) >= 50  # sin(kx)·sin(ky): two periods each way, full colour range
+    driver.execute_script("document.querySelector('#run-0 img.wavefield').dispatchEvent(new MouseEvent('click', {clientX: 0, clientY: 0}))")
+    wait_for(driver, "window.sirenkit.wavefield[0].probed >= 1")
+    readout = driver.execute_script("return document.querySelector('#run-0 .wavefield-readout').textContent")
+    assert all(f"{name} " in readout for name in ("u", "exact", "error"))
+    save_screenshot(driver, "dirichlet")
+    assert console_errors(driver) == []
+
+
 def test_video_page_plays_the_fit_against_the_original(driver, video_server: ViewServer) -> None:
     open_page(driver, video_server)
     wait_for(driver, "window.sirenkit.video[0].shown >= 1")

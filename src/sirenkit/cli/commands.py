@@ -36,7 +36,8 @@ COMMANDS = {
     "blend": Command("Seamless cloning: the fitted field has the background's values outside the mask and the guide's "
                      "gradients inside.", TRAIN),
     "sdf": Command("Fit a signed distance function to a point cloud or mesh; export the mesh in the input's units.", TRAIN),
-    "helmholtz": Command("Solve the Helmholtz equation of a point source with a PML; score against an independent solver.",
+    "helmholtz": Command("Solve the Helmholtz equation: a point source with a PML (complex; vs a solver) or --problem "
+                         "dirichlet (real; vs exact).",
                          TRAIN),
     "helmholtz-inverse": Command("Recover a velocity map from receiver data of several sources (full-waveform inversion).",
                                  TRAIN),

@@ -22,8 +22,9 @@ IMAGE_TASKS = ("image",)
 """Runs whose field is the picture itself (values in [-1, 1] over [-1, 1]^2)."""
 INSTEAD = {
     "sdf": "an SDF run is a surface: mesh it with 'sirenkit mesh {run} --resolution 256' (writes mesh.ply, mesh.obj, mesh.png)",
-    "helmholtz": "a Helmholtz run is a complex wave field, not a picture: its exports {run}/field.npy (real, imaginary) "
-                 "and {run}/panels.png are in the run folder",
+    "helmholtz": "a Helmholtz run is a wave field, not a picture: its exports {run}/field.npy (pml: real and imaginary "
+                 "parts; --problem dirichlet: the real u on DeepXDE's test grid) and {run}/panels.png are in the run folder; "
+                 "'sirenkit view {run}' shows the field live",
     "helmholtz-inverse": "an inversion run holds wave fields and a velocity: see {run}/field.npy, velocity.npy, velocity.png "
                          "and fields.png in the run folder",
     "wave": "a wave run is a field over time and space: see {run}/field.npy and {run}/frames.png in the run folder",

@@ -151,7 +151,7 @@ class HelmholtzConfig:
 
 
 class HelmholtzTask:
-    """Solve the Helmholtz equation of a point source with a PML; score against an independent solver.
+    """Solve the Helmholtz equation: a point source with a PML (complex; vs a solver) or --problem dirichlet (real; vs exact).
 
     Each step draws `batch_size` points (0: the reference's 230²): uniform in [-1, 1]², the last
     `source_samples` of them in the disc of radius 5σ around the source. Loss terms (unweighted

@@ -114,14 +114,27 @@ class RunViews:
             raise NotFound(f"run '{self.run.name}' is a {self.run.task_name} run, not a prior run")
         return self._cached("prior", make)
 
-    def wavefield_png(self, layer: str, resolution: int, t: float, source: int) -> tuple[bytes, tuple[float, float]]:
-        """One layer of a Helmholtz or wave run as PNG, with the value range its colours span."""
+    def wavefield(self) -> tuple[Any, Any]:
+        """The field and task of a Helmholtz or wave run; a dirichlet run needs its task (u is the task's, not the network's)."""
         if _kind(self.run.task_name) != "wavefield":
             raise NotFound(f"run '{self.run.name}' is a {self.run.task_name} run, not a Helmholtz or wave run")
         field = self._cached("wavefield", lambda field: field)
-        values = wavefields.layer_values(self.run.task_name, field, self.run.task(), layer, resolution, t=t, source=source)
+        task = self.run.task()
+        if task is None and wavefields.is_dirichlet(self.run.task_name, self.run.config):
+            raise NotFound(f"run '{self.run.name}': its task cannot be rebuilt from config.json (see the log), so its u is unknown")
+        return field, task
+
+    def wavefield_png(self, layer: str, resolution: int, t: float, source: int) -> tuple[bytes, tuple[float, float]]:
+        """One layer of a Helmholtz or wave run as PNG, with the value range its colours span."""
+        field, task = self.wavefield()
+        values = wavefields.layer_values(self.run.task_name, field, task, layer, resolution, t=t, source=source)
         low, high = wavefields.value_range(layer, values)
         return png_bytes(apply_colormap(values, wavefields.LAYER_COLORMAPS[layer], low, high)), (low, high)
+
+    def wavefield_point(self, point: tuple[float, float], t: float, source: int) -> dict[str, float]:
+        """Every layer's value at one point (c1, c2) of [-1, 1]², as the page's click readout shows them."""
+        field, task = self.wavefield()
+        return wavefields.point_values(self.run.task_name, field, task, point, t=t, source=source)
 
     def video_clip(self) -> tuple[Any, dict[str, Any]]:
         """The field and the clip's frames, size and rate (the frames are None when the source cannot be read)."""
@@ -158,7 +171,9 @@ class RunViews:
                 info["video"] = {k: clip[k] for k in ("count", "height", "width", "fps")} | {
                     "has_original": clip["frames"] is not None, "max_slow_motion": video_view.MAX_SLOW_MOTION}
             elif kind == "wavefield":
-                info["wavefield"] = wavefields.describe(run.task_name, run.task(), run.config)
+                task = self.wavefield()[1]
+                info["wavefield"] = wavefields.describe(run.task_name, task, run.config)
+                info["wavefield"]["relative_l2_live"] = self._cached("relative_l2", lambda f: wavefields.relative_l2(f, task))
             elif kind == PRIOR:
                 info["prior"] = self.prior().describe()
             elif kind == "sdf":
@@ -297,6 +312,11 @@ class ViewHandler(BaseHTTPRequestHandler):
             body, (low, high) = views.wavefield_png(layer, resolution, t, source)
             self._extra_headers = {"X-Value-Range": f"{low:.6g},{high:.6g}"}
             return body, "image/png", False
+        if route == "field/point":
+            point = (float_param(query, "c1", -1.0, 1.0), float_param(query, "c2", -1.0, 1.0))
+            t = float_param(query, "t", 0.0, 100.0, default=0.0)
+            source = int_param(query, "source", 0, 1000, default=0)
+            return _json({"c1": point[0], "c2": point[1], "values": views.wavefield_point(point, t, source)})
         if route == "video/frame.png":
             field, clip = views.video_clip()
             which = choice_param(query, "which", ("original", "fit"))

@@ -284,10 +284,12 @@ function addSdf(panel, run) {
   });
 }
 
-// ---- helmholtz / helmholtz-inverse / wave: real, imaginary, magnitude, velocity; a time slider for the wave ----
+// ---- helmholtz / helmholtz-inverse / wave: real, imaginary, magnitude, velocity; a time slider for the wave;
+// a dirichlet Helmholtz run: its u (the task's, boundary factor included), the exact solution and their difference ----
+const WAVEFIELD_LABELS = { exact: "exact sin(kx)·sin(ky)", error: "error u − exact" };
 function addWavefield(panel, run) {
   const info = run.wavefield;
-  const layer = el("select", { class: "wavefield-layer" }, ...info.layers.map((l) => el("option", { value: l }, l)));
+  const layer = el("select", { class: "wavefield-layer" }, ...info.layers.map((l) => el("option", { value: l }, WAVEFIELD_LABELS[l] || l)));
   const controls = [el("span", {}, "layer:"), layer];
   const time = el("input", { type: "range", min: "0", max: String(info.t_max || 0), step: String((info.t_max || 1) / 100), value: "0", class: "time" });
   const timeText = el("span", {}, "t = 0");
@@ -296,8 +298,20 @@ function addWavefield(panel, run) {
   if (info.sources > 1) controls.push(el("span", {}, "source:"), source);
   const picture = el("img", { class: "slice wavefield", alt: "field" });
   const low = el("span", {}), high = el("span", {}), bar = el("img", { class: "colorbar", alt: "colour bar" });
-  panel.append(el("div", { class: "row" }, ...controls), el("div", { class: "row" }, picture, el("div", {}, low, " ", bar, " ", high)));
-  const record = { drawn: 0 };
+  const readout = el("div", { class: "caption wavefield-readout" }, "click the picture for the values at a point");
+  panel.append(el("div", { class: "row" }, ...controls), el("div", { class: "row" }, picture, el("div", {}, low, " ", bar, " ", high)), readout);
+  if (typeof info.relative_l2_live === "number") panel.append(el("div", { class: "caption wavefield-score" }, `relative L² error of u against the exact solution (DeepXDE's test grid): ${fmt(info.relative_l2_live)}`));
+  const record = { drawn: 0, probed: 0 };
+  picture.addEventListener("click", async (event) => {
+    const box = picture.getBoundingClientRect();  // rows follow c1, columns c2 (sirenkit.grid)
+    const c1 = Math.min(1, Math.max(-1, (2 * (event.clientY - box.top)) / box.height - 1));
+    const c2 = Math.min(1, Math.max(-1, (2 * (event.clientX - box.left)) / box.width - 1));
+    const response = await fetch(`/api/runs/${run.id}/field/point?c1=${c1}&c2=${c2}&t=${time.value}&source=${source.value}`);
+    if (!response.ok) return;
+    const data = await response.json();
+    readout.textContent = `at (${fmt(c1)}, ${fmt(c2)}): ` + Object.entries(data.values).map(([k, v]) => `${k} ${fmt(v)}`).join(" · ");
+    record.probed += 1;
+  });
   state.wavefield = state.wavefield || {};
   state.wavefield[run.id] = record;
   let latest = 0;
