@@ -60,7 +60,8 @@ class HelmholtzInverseConfig:
     data: str = ""
     """FWI .mat file with source, receivers and rec_val (default: $SIRENKIT_DATA/helmholtz/data_cylinder_5.mat)."""
     true_radius: float = 0.0
-    """Radius of the true cylinder, for the metrics only (the .mat holds no model): see `TRUE_CYLINDER`."""
+    """Radius of the true cylinder, for the metrics only (the .mat holds no model); 0: the model fitted to
+    data_cylinder_5.mat, radius 0.1 and velocity 2."""
     true_velocity: float = 0.0
     """Wave speed inside the true cylinder (background 1), for the metrics only; 0 with true_radius 0: the fitted values."""
     wavenumber: float = 20.0
@@ -78,7 +79,8 @@ class HelmholtzInverseConfig:
     source_samples: int = 100
     """Points per step near each source (reference 100)."""
     field_scale: float = FIELD_SCALE
-    """The network outputs each field divided by field_scale (not the slowness): see `sirenkit.physics.helmholtz.FIELD_SCALE`."""
+    """The network outputs each field divided by this (not the slowness): the same loss, a parametrisation that
+    trains better than 1 (measured in sirenkit.physics.helmholtz)."""
     pretrain_steps: int = 0
     """First steps fit the fields with the velocity held at the background (term `background`, mean |m - 1|) and no
     receiver term, as the reference's --pretrain run before FWI; 0 starts FWI at once. The hybrid fits only the
