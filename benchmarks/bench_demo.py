@@ -58,8 +58,8 @@ def between_pixels(run: Path) -> dict[str, float]:
     """PSNR at the 512² photo's pixel centres: the field, and the bicubic enlargement of the 256² training image."""
     photo = skimage.data.camera().astype(np.float64) / 255.0
     train = load_image("camera", size=256)[..., 0].astype(np.float64)
-    n, m = photo.shape[0], train.shape[0]
-    # training pixel j sits at -1 + 2j/(m-1) and covers photo pixels 2j, 2j+1, so photo pixel i sits at -1 + (i - 0.5)·2/(n-2)
+    n = photo.shape[0]
+    # training pixel j (of n/2) sits at -1 + 2j/(n/2 - 1) and covers photo pixels 2j, 2j+1: photo pixel i sits at -1 + (i - 0.5)·2/(n-2)
     axis = -1.0 + (np.arange(n) - 0.5) * 2.0 / (n - 2)
     coords = torch.from_numpy(np.stack(np.meshgrid(axis, axis, indexing="ij"), -1).reshape(-1, 2)).float()
     field = sk.load(run).eval()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from sirenkit.errors import ConfigError
 import torch
 
+from sirenkit.errors import ConfigError
 from sirenkit.physics.fwi import FDInversion, total_variation, velocity_metrics
 from sirenkit.physics.helmholtz import bilinear_sampler, hankel_point_source, helmholtz_operator, solve_helmholtz_fd
 

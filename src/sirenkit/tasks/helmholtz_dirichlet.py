@@ -9,7 +9,7 @@ so the number can be set beside DeepXDE's own (``benchmarks/bench_helmholtz_deep
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, Protocol
 
 import numpy as np
 import torch
@@ -30,8 +30,15 @@ from sirenkit.plots import save_real_field_panels
 from sirenkit.protocols import Batch
 from sirenkit.render import evaluate_points
 
-if TYPE_CHECKING:
-    from sirenkit.tasks.helmholtz import HelmholtzConfig
+
+class DirichletSettings(Protocol):
+    """What this task reads of `sirenkit.tasks.helmholtz.HelmholtzConfig` (named here, not imported: that module builds this task)."""
+
+    k: float
+    boundary: str
+    loss_weights: dict[str, float]
+    chunk_size: int
+
 
 DIRICHLET_TERMS = ("residual", "boundary")
 """The loss terms of the dirichlet problem (``boundary`` only with ``boundary='soft'``)."""
@@ -70,7 +77,7 @@ class HelmholtzDirichletTask:
     """sirenkit's recipe of benchmarks/results/helmholtz_deepxde.json (400 fresh points a step, cosine lr), at 2000 steps."""
     out_features = 1
 
-    def __init__(self, config: HelmholtzConfig) -> None:
+    def __init__(self, config: DirichletSettings) -> None:
         self.config = config
         self.hard = config.boundary == "hard"
         self.loss_weights = {k: config.loss_weights[k] for k in (("residual",) if self.hard else DIRICHLET_TERMS)}

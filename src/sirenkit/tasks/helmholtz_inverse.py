@@ -369,7 +369,8 @@ class HelmholtzHybridTask(HelmholtzInverseTask):
         if batch.targets["pretrain"]:
             return {"misfit": zero, "background": torch.mean(torch.abs(velocity - 1.0)), "tv": zero}
         n = self.config.reference_size
-        grid_velocity = torch.ones(n * n, dtype=velocity.dtype, device=velocity.device).masked_scatter(self.free_mask.to(velocity.device), velocity)
+        free = self.free_mask.to(velocity.device)
+        grid_velocity = torch.ones(n * n, dtype=velocity.dtype, device=velocity.device).masked_scatter(free, velocity)
         tv = total_variation(grid_velocity.view(n, n), 2.0 / (n - 1)) if self.config.tv_weight else zero
         return {"misfit": fd_misfit(velocity, self.problem), "background": zero, "tv": tv}
 
