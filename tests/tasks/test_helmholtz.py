@@ -233,3 +233,20 @@ def test_bounded_velocity_reparameterises_the_slowness_channel(data_dir):
     out[:, -1] = torch.tensor([0.0, 1e4, -1e4, 1e4])
     velocity = task.slowness2(out, coords) ** -0.5
     torch.testing.assert_close(velocity, torch.tensor([1.0, 3.0, 0.5, 1.0]))
+
+
+@pytest.mark.parametrize(("argv", "first"), [
+    (["wave", "--steps", "2", "--points", "64", "--initial-points", "32", "--frame-size", "16", "--hidden-features", "16"],
+     "relative_mse"),
+    (["helmholtz", "--steps", "2", "--reference-size", "41", "--residual-size", "16", "--batch-size", "64", "--hidden-features", "16"],
+     "relative_mse"),
+    (["helmholtz", "--problem", "dirichlet", "--steps", "2", "--hidden-features", "16"], "relative_l2"),
+    (["helmholtz-inverse", "--steps", "2", "--pretrain-steps", "1", "--reference-size", "31"], "velocity_contrast"),
+])
+def test_physics_commands_print_a_relative_error_first(argv, first, tmp_path, capsys):
+    """The summary line leads with a scale-free error (a zero field scores 1; FWI: the share of the cylinder that shows)."""
+    assert main([*argv, "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    headline = capsys.readouterr().out.strip().splitlines()[-1]
+    assert headline.startswith(f"{first} ")
+    value = float(headline.split(",")[0].split()[1])
+    assert value == pytest.approx(json.loads((tmp_path / "run" / "metrics.json").read_text())[first], rel=1e-3)

@@ -168,7 +168,8 @@ def _summary(name: str, out: Path, task: object, result) -> None:
             print(f"{member}: {value:.2f} dB")
         print(f"wrote {len(members)} models to {out}")
         return
-    quality = [k for k in HEADLINE if k in m] or [k for k in m if k not in BOOKKEEPING][:3]
+    chosen = getattr(task, "headline_metrics", HEADLINE)
+    quality = [k for k in chosen if k in m] or [k for k in m if k not in BOOKKEEPING][:3]
     headline = "".join(f"{k} {m[k]:.4g}, " for k in quality)
     print(f"{headline}{result.steps} steps in {result.train_seconds:.1f} s ({m['seconds_per_step']:.3f} s/step)")
 

@@ -68,6 +68,8 @@ class HelmholtzDirichletTask:
     """
 
     name = "helmholtz"
+    headline_metrics: ClassVar[tuple[str, ...]] = ("relative_l2", "relative_residual")
+    """What the CLI prints first: DeepXDE's metric against the exact solution, then the PDE's."""
     in_features = 2
     field_presets: ClassVar[dict[str, float]] = {"first_omega_0": 10.0, "hidden_omega_0": 1.0}
     """Coords span 2 wavelengths at k = 4π: a low ω0 (the image defaults 30 / 30 fit noise, and diverge at lr 1e-3)."""

@@ -120,6 +120,8 @@ class WaveTask:
     """
 
     name = "wave"
+    headline_metrics: ClassVar[tuple[str, ...]] = ("relative_mse", "mse")
+    """What the CLI prints first: the relative error (a zero field scores 1), as the mse alone says nothing of the field's size."""
     in_features = 3
     out_features = 1
     fit_presets: ClassVar[dict[str, float | int | str]] = {"steps": 2000, "lr": 1e-4, "lr_schedule": "constant",
