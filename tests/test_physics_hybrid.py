@@ -120,6 +120,7 @@ def test_bad_options_are_refused(changes, match):
     (["--method", "neural"], "unknown method 'neural'"),
     (["--v-min", "3", "--v-max", "2"], "v_min=3.0, v_max=2.0"),
     (["--bounded-velocity", "--v-max", "0.9"], "0 < v_min < 1 < v_max"),
+    (["--tv-weight=-1e-3"], "tv_weight"),
 ])
 def test_cli_refuses_bad_options_in_one_line(flags, match, capsys, tmp_path):
     assert main(["helmholtz-inverse", *flags, "--steps", "1", "--out", str(tmp_path / "run")]) == 2
