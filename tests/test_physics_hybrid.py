@@ -164,3 +164,16 @@ def test_viewer_shows_the_hybrid_velocity():
     assert wavefields.layers("helmholtz-inverse", task) == ("velocity",)
     shown = wavefields.layer_values("helmholtz-inverse", field, task, "velocity", N)
     np.testing.assert_allclose(shown, task.predict(field)[1], atol=1e-5)
+
+
+def test_an_inversion_saved_before_method_existed_reloads_as_the_pinn_it_was(tmp_path, data_dir):
+    """A config.json without `method` (every inversion before --method) keeps the PINN, not today's default hybrid."""
+    out = tmp_path / "old"
+    data = data_dir / "helmholtz" / "data_cylinder_5.mat"
+    assert main(["helmholtz-inverse", "--method", "pinn", "--data", str(data), "--steps", "1", "--pretrain-steps", "1",
+                 "--hidden-features", "8", "--reference-size", "21", "--batch-size", "200", "--quiet", "--out", str(out)]) == 0
+    config = json.loads((out / "config.json").read_text())
+    del config["task_config"]["method"]
+    (out / "config.json").write_text(json.dumps(config))
+    run = sk.load_run(out)
+    assert run.config.task_config["method"] == "pinn" and run.model.out_features == 11  # 5 complex fields and the slowness

@@ -201,9 +201,13 @@ def write_config(out: Path, run: RunConfig) -> Path:
 
 
 def upgrade_config(data: Any) -> Any:
-    """A config.json as read, with sirenkit 0.1's prior format ({"prior": {...}}) turned into the one run format."""
+    """A config.json as read, in today's format: sirenkit 0.1's prior format ({"prior": {...}}) becomes the one run
+    format, and an inversion written before `--method` existed keeps the method it ran (the PINN; today's default is
+    the hybrid)."""
     if isinstance(data, dict) and "prior" in data and "task" not in data:  # written by `sirenkit prior train` before 0.2
         return {"task": PRIOR, "task_config": data["prior"], "field": None, "versions": data.get("versions", {})}
+    if isinstance(data, dict) and data.get("task") == "helmholtz-inverse" and isinstance(data.get("task_config"), dict):
+        data = {**data, "task_config": {"method": "pinn", **data["task_config"]}}
     return data
 
 
