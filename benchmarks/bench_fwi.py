@@ -28,10 +28,12 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import torch
 
 import sirenkit as sk
 from sirenkit.physics.fwi import FDInversion, velocity_metrics
+from sirenkit.plots import save_velocity_panel
 from sirenkit.tasks.helmholtz_inverse import HelmholtzInverseConfig, HelmholtzInverseTask
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -43,7 +45,7 @@ PRETRAIN_FRACTION = 1 / 3
 """PINN: this share of the steps first fits the fields with the velocity held at the background (as bench_physics.py)."""
 
 
-def run_fd(task: HelmholtzInverseTask, args: argparse.Namespace, tv_weight: float) -> dict:
+def run_fd(task: HelmholtzInverseTask, args: argparse.Namespace, tv_weight: float) -> tuple[dict, np.ndarray]:
     cfg, data = task.config, task.data
     problem = FDInversion(data.sources, data.receivers, data.values, n=args.n, wavenumber=cfg.wavenumber, amplitude=task.amplitude,
                           source_sigma=cfg.source_sigma, pml_width=cfg.pml_width, a0=cfg.a0, known_margin=cfg.known_margin,
@@ -51,10 +53,11 @@ def run_fd(task: HelmholtzInverseTask, args: argparse.Namespace, tv_weight: floa
     result = problem.invert(iterations=args.fd_tv_iterations if tv_weight else args.fd_iterations)
     return {"budget": f"{result.iterations} L-BFGS iterations ({result.evaluations} solves)", "seconds": result.seconds,
             "data_misfit": result.misfits[-1], "velocity_min": float(result.velocity.min()),
-            "velocity_max": float(result.velocity.max()), **velocity_metrics(result.velocity, task.true_velocity, task.inside)}
+            "velocity_max": float(result.velocity.max()),
+            **velocity_metrics(result.velocity, task.true_velocity, task.inside)}, result.velocity
 
 
-def run_neural(task: HelmholtzInverseTask, field_config: sk.FieldConfig, fit: sk.FitConfig, budget: str) -> dict:
+def run_neural(task: HelmholtzInverseTask, field_config: sk.FieldConfig, fit: sk.FitConfig, budget: str) -> tuple[dict, np.ndarray]:
     field = sk.build_field(field_config, task=task, seed=fit.seed)
     start = time.perf_counter()
     result = sk.fit(field, task, fit)
@@ -64,7 +67,7 @@ def run_neural(task: HelmholtzInverseTask, field_config: sk.FieldConfig, fit: sk
                for h in result.history]
     return {"budget": budget, "seconds": seconds, "train_seconds": result.train_seconds, "data_misfit": result.metrics["data_misfit"],
             "velocity_min": float(velocity.min()), "velocity_max": float(velocity.max()), "field": asdict(field_config),
-            "fit": asdict(fit), "history": history, **velocity_metrics(velocity, task.true_velocity, task.inside)}
+            "fit": asdict(fit), "history": history, **velocity_metrics(velocity, task.true_velocity, task.inside)}, velocity
 
 
 def main() -> None:
@@ -83,6 +86,7 @@ def main() -> None:
     parser.add_argument("--fd-tv-iterations", type=int, default=400)
     parser.add_argument("--hybrid-tv-steps", type=int, default=630, help="in all, pretraining included")
     parser.add_argument("--tv-weight", type=float, default=1e-3, help="fd-tv, hybrid-tv: weight of the velocity's total variation")
+    parser.add_argument("--picture", type=Path, default=None, help="also save the fitted and true velocity side by side here")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default); 1 when other work shares the CPU")
     parser.add_argument("--out", type=Path, default=None, help="default: benchmarks/results/fwi_method_<method>.json")
     args = parser.parse_args()
@@ -94,7 +98,7 @@ def main() -> None:
     tv_weight = args.tv_weight if args.method.endswith("-tv") else 0.0
     if args.method.startswith("fd"):
         task = HelmholtzInverseTask.from_config(base)
-        row = run_fd(task, args, tv_weight)
+        row, velocity = run_fd(task, args, tv_weight)
     elif args.method in ("pinn", "pinn-bounded"):
         config = HelmholtzInverseConfig(**{**asdict(base), "method": "pinn",
                                            "pretrain_steps": int(args.pinn_steps * PRETRAIN_FRACTION),
@@ -102,7 +106,7 @@ def main() -> None:
         task = HelmholtzInverseTask.from_config(config)
         fit = sk.FitConfig(steps=args.pinn_steps, lr=args.pinn_lr, lr_schedule="cosine", lr_final=0.1, batch_size=args.batch_size,
                            eval_every=max(args.pinn_steps // 5, 1), save_every=10**9, device="cpu")
-        row = run_neural(task, sk.FieldConfig(), fit, f"{args.pinn_steps} steps ({config.pretrain_steps} pretraining) "
+        row, velocity = run_neural(task, sk.FieldConfig(), fit, f"{args.pinn_steps} steps ({config.pretrain_steps} pretraining) "
                                                       f"of {args.batch_size} points")
     else:
         config = HelmholtzInverseConfig(**{**asdict(base), "method": "hybrid", "pretrain_steps": args.hybrid_pretrain,
@@ -112,11 +116,13 @@ def main() -> None:
         steps = args.hybrid_tv_steps if tv_weight else args.hybrid_steps
         fit = sk.FitConfig(steps=steps, lr=args.hybrid_lr, lr_schedule="constant", eval_every=max(steps // 5, 1), save_every=10**9,
                            device="cpu")
-        row = run_neural(task, field_config, fit, f"{steps - args.hybrid_pretrain} FD steps "
+        row, velocity = run_neural(task, field_config, fit, f"{steps - args.hybrid_pretrain} FD steps "
                                                   f"(after {args.hybrid_pretrain} pretraining)")
     report = {"method": args.method, "data": "helmholtz/data_cylinder_5.mat", "grid": args.n, "true_model": list(task.true_model),
               "data_misfit_true_model": task.true_model_misfit, "tv_weight": tv_weight, "threads": torch.get_num_threads(), "result": row}
     print(json.dumps({k: v for k, v in row.items() if k not in ("history", "field", "fit")}), file=sys.stderr)
+    if args.picture:
+        save_velocity_panel(args.picture, velocity, task.true_velocity, task.data.receivers, task.data.sources)
     publish(args.out or ROOT / "benchmarks" / "results" / f"fwi_method_{args.method}.json", report, provenance)
 
 
