@@ -276,8 +276,8 @@ def fwi_fd() -> str:
 
 
 FWI_METHODS = {"fd": "FD adjoint state, L-BFGS-B on the grid", "fd-tv": "FD adjoint state + total variation (weight 1e-3)",
-               "pinn": "PINN (the paper's, as is)", "pinn-bounded": "PINN, `--bounded-velocity`", "hybrid": "hybrid, `--method hybrid`",
-               "hybrid-tv": "hybrid + total variation, `--method hybrid --tv-weight 1e-3`"}
+               "pinn": "PINN (the paper's), `--method pinn`", "pinn-bounded": "PINN, `--method pinn --bounded-velocity`", "hybrid": "hybrid without TV, `--tv-weight 0`",
+               "hybrid-tv": "hybrid + total variation 1e-3: `sirenkit helmholtz-inverse`'s default"}
 
 
 def fwi_methods() -> str:
