@@ -69,8 +69,12 @@ def test_ddp_gradients_are_the_one_process_gradients(tmp_path, eight_faces):
     script = tmp_path / "worker.py"
     script.write_text(textwrap.dedent(WORKER.format(tiny=repr(TINY))))
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2", str(script),
-                           str(tmp_path)], env=env, capture_output=True, text=True, timeout=180)
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2", str(script), str(tmp_path)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
+    if done.returncode != 0 and "terminate called without an active exception" in done.stderr:
+        # gloo's threads can abort a rank as the interpreter exits, after the work (seen once in ~10 runs on a loaded
+        # 2-core machine); one more try tells that teardown race from a real failure, which would repeat
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
     rank0 = np.load(tmp_path / "grads0.npy")  # callbacks run on rank 0 only; ranks agree (test_train.py checks the weights)
     single = FirstGradients()
