@@ -182,7 +182,7 @@ def merge_run_config(task: str, args: argparse.Namespace, config_cls: type, *, f
     defaults = dataclasses.asdict(config_cls())
     base_task = {k: v for k, v in (base.get("task_config") or {}).items() if k != "loss_weights"}
     task_dict = merged(config_cls, defaults, base_task)
-    if task_cls is not None and hasattr(task_cls, "variants"):
+    if task_cls is not None:
         variant = variant_class(task_cls, task_dict)
         defaults |= getattr(variant, "config_presets", {})
         task_dict = merged(config_cls, defaults, base_task)

@@ -223,8 +223,8 @@ def point_source_rhs(n: int, source_xy: tuple[float, float]) -> np.ndarray:
     """A discrete delta -1/h² at `source_xy`, spread over its four nodes by bilinear weights; flat (n*n,) complex.
 
     The transpose of `bilinear_sampler`: a source between nodes stays where it is. Rounding it to the nearest
-    node moved it by up to h/2, a phase error of k·h/2 (0.1 rad at k = 20 on 201²): the FD fields of the true
-    cylinder then missed data_cylinder_5.mat by 7.5% instead of 2.3% (benchmarks/bench_fwi.py's true-model misfit).
+    node moved it by up to h/2, a phase error of up to k·h/2 in the whole field (tests/test_physics_fwi.py
+    compares an off-node source with the Hankel field).
     """
     h = 2.0 / (n - 1)
     weights = bilinear_sampler(np.asarray([source_xy], float), n).toarray()[0]
@@ -260,5 +260,5 @@ def solve_helmholtz_fd(
     velocity = _check_inputs(velocity, source_xy, pml_width)
     n = velocity.shape[0]
     base, c = helmholtz_operator(n, wavenumber, pml_width, a0)
-    matrix = (base + scipy.sparse.diags(c * wavenumber**2 / velocity.ravel() ** 2)).tocsc()
+    matrix = base + scipy.sparse.diags(c * wavenumber**2 / velocity.ravel() ** 2)
     return factorize(matrix).solve(point_source_rhs(n, source_xy)).reshape(n, n)

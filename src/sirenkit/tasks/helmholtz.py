@@ -216,9 +216,10 @@ class HelmholtzTask:
 
     @classmethod
     def from_config(cls, config: HelmholtzConfig) -> HelmholtzTask | HelmholtzDirichletTask:
-        """The task of `config.problem`: this class for pml, `HelmholtzDirichletTask` for dirichlet."""
-        if config.problem == "dirichlet":
-            return HelmholtzDirichletTask(config)
+        """The task of `config.problem`: this class for pml, the class `variants` names for another problem."""
+        other = cls.variants()[1].get(config.problem)
+        if other is not None:
+            return other(config)
         builtin = config.velocity in BUILTIN_VELOCITIES
         return cls(config, velocity_map=None if builtin else load_velocity(config.velocity))
 

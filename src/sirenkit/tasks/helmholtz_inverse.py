@@ -213,9 +213,8 @@ class HelmholtzInverseTask:
     def from_config(cls, config: HelmholtzInverseConfig) -> HelmholtzInverseTask:
         path = config.data or str(Path(os.environ.get("SIRENKIT_DATA", Path(__file__).resolve().parents[3] / ".." / "shared"
                                                       / "data")) / DEFAULT_DATA)
-        if config.method == "hybrid":
-            return HelmholtzHybridTask(load_receiver_data(path), config)
-        return cls(load_receiver_data(path), config)
+        _, classes = cls.variants()
+        return classes[config.method](load_receiver_data(path), config)
 
     def _reference_field(self, source: tuple[float, float]) -> np.ndarray:
         cfg = self.config
