@@ -12,11 +12,16 @@ r 0.1, velocity 2; the receiver misfit, relative L2).
 - pinn: `sirenkit helmholtz-inverse` as it is (the paper's method; 3x256 SIREN with 11 outputs,
   the first third of the steps pretraining the fields with the velocity held at the background).
 - pinn-bounded: the same with --bounded-velocity (v = 0.5 + 2.5·sigmoid(θ + θ₀)).
+- fd-bregman: the same with total variation, the one-sided bound v >= 1 (`--v-min 1`: nothing slower than the
+  background) and Bregman rounds that add the residual back to the data (`FDInversion.invert`'s bregman_rounds).
+- hybrid-bregman: the hybrid with TV and Bregman rounds (--bregman-every), bounds from --v-min.
 - hybrid: --method hybrid (velocity = bounded SIREN, wavefields from the FD solver on the n×n
   grid, the adjoint-state gradient chained into the network), after `--hybrid-pretrain` steps
   fitting the velocity to the background.
 
-    SIRENKIT_DATA=../shared/data python benchmarks/bench_fwi.py --method fd|pinn|pinn-bounded|hybrid
+    SIRENKIT_DATA=../shared/data python benchmarks/bench_fwi.py --method METHOD   (one of METHODS)
+    SIRENKIT_DATA=../shared/data python benchmarks/bench_fwi.py --method fd-bregman --n 201 --v-min 1
+    SIRENKIT_DATA=../shared/data python benchmarks/bench_fwi.py --method hybrid-bregman --n 201 --v-min 0.99 --hybrid-lr 5e-4
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _results import Provenance, data_dir, publish  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-METHODS = ("fd", "fd-tv", "pinn", "pinn-bounded", "hybrid", "hybrid-tv")
+METHODS = ("fd", "fd-tv", "fd-bregman", "pinn", "pinn-bounded", "hybrid", "hybrid-tv", "hybrid-bregman")
 PRETRAIN_FRACTION = 1 / 3
 """PINN: this share of the steps first fits the fields with the velocity held at the background (as bench_physics.py)."""
 
@@ -50,8 +55,13 @@ def run_fd(task: HelmholtzInverseTask, args: argparse.Namespace, tv_weight: floa
     problem = FDInversion(data.sources, data.receivers, data.values, n=args.n, wavenumber=cfg.wavenumber, amplitude=task.amplitude,
                           source_sigma=cfg.source_sigma, pml_width=cfg.pml_width, a0=cfg.a0, known_margin=cfg.known_margin,
                           tv_weight=tv_weight)
-    result = problem.invert(iterations=args.fd_tv_iterations if tv_weight else args.fd_iterations)
-    return {"budget": f"{result.iterations} L-BFGS iterations ({result.evaluations} solves)", "seconds": result.seconds,
+    if args.method == "fd-bregman":
+        result = problem.invert(iterations=args.bregman_iterations, bregman_rounds=args.bregman_rounds, v_min=args.v_min)
+        budget = f"{args.bregman_rounds} Bregman rounds, {result.iterations} L-BFGS iterations in all ({result.evaluations} solves)"
+    else:
+        result = problem.invert(iterations=args.fd_tv_iterations if tv_weight else args.fd_iterations, v_min=args.v_min)
+        budget = f"{result.iterations} L-BFGS iterations ({result.evaluations} solves)"
+    return {"budget": budget, "seconds": result.seconds, "v_min": args.v_min, "misfits": result.misfits,
             "data_misfit": result.misfits[-1], "velocity_min": float(result.velocity.min()),
             "velocity_max": float(result.velocity.max()),
             **velocity_metrics(result.velocity, task.true_velocity, task.inside)}, result.velocity
@@ -85,7 +95,13 @@ def main() -> None:
     parser.add_argument("--hybrid-hidden", type=int, default=64)
     parser.add_argument("--fd-tv-iterations", type=int, default=400)
     parser.add_argument("--hybrid-tv-steps", type=int, default=630, help="in all, pretraining included")
-    parser.add_argument("--tv-weight", type=float, default=1e-3, help="fd-tv, hybrid-tv: weight of the velocity's total variation")
+    parser.add_argument("--tv-weight", type=float, default=1e-3,
+                        help="fd-tv, fd-bregman, hybrid-tv: weight of the velocity's total variation")
+    parser.add_argument("--bregman-rounds", type=int, default=6, help="fd-bregman: rounds, each adding the residual back")
+    parser.add_argument("--bregman-every", type=int, default=200, help="hybrid-bregman: Adam steps per round")
+    parser.add_argument("--bregman-iterations", type=int, default=100, help="fd-bregman: L-BFGS iterations per round")
+    parser.add_argument("--v-min", type=float, default=0.5,
+                        help="lower velocity bound of every method but the PINN (1: nothing slower than the background)")
     parser.add_argument("--picture", type=Path, default=None, help="also save the fitted and true velocity side by side here")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default); 1 when other work shares the CPU")
     parser.add_argument("--out", type=Path, default=None, help="default: benchmarks/results/fwi_method_<method>.json")
@@ -95,7 +111,7 @@ def main() -> None:
     provenance = Provenance(f"fwi_method_{args.method}")
     data = str(data_dir() / "helmholtz" / "data_cylinder_5.mat")
     base = HelmholtzInverseConfig(data=data, reference_size=args.n)
-    tv_weight = args.tv_weight if args.method.endswith("-tv") else 0.0
+    tv_weight = args.tv_weight if args.method.endswith(("-tv", "-bregman")) else 0.0
     if args.method.startswith("fd"):
         task = HelmholtzInverseTask.from_config(base)
         row, velocity = run_fd(task, args, tv_weight)
@@ -110,17 +126,19 @@ def main() -> None:
                                                       f"of {args.batch_size} points")
     else:
         config = HelmholtzInverseConfig(**{**asdict(base), "method": "hybrid", "pretrain_steps": args.hybrid_pretrain,
-                                           "tv_weight": tv_weight})
+                                           "tv_weight": tv_weight, "v_min": args.v_min,
+                                           "bregman_every": args.bregman_every if args.method == "hybrid-bregman" else 0})
         task = HelmholtzInverseTask.from_config(config)
         field_config = sk.FieldConfig(hidden_features=args.hybrid_hidden, first_omega_0=args.hybrid_omega)
-        steps = args.hybrid_tv_steps if tv_weight else args.hybrid_steps
+        steps = {"hybrid": args.hybrid_steps, "hybrid-tv": args.hybrid_tv_steps,
+                 "hybrid-bregman": args.hybrid_pretrain + args.bregman_rounds * args.bregman_every}[args.method]
         fit = sk.FitConfig(steps=steps, lr=args.hybrid_lr, lr_schedule="constant", eval_every=max(steps // 5, 1), save_every=10**9,
                            device="cpu")
         row, velocity = run_neural(task, field_config, fit, f"{steps - args.hybrid_pretrain} FD steps "
                                                   f"(after {args.hybrid_pretrain} pretraining)")
     report = {"method": args.method, "data": "helmholtz/data_cylinder_5.mat", "grid": args.n, "true_model": list(task.true_model),
               "data_misfit_true_model": task.true_model_misfit, "tv_weight": tv_weight, "threads": torch.get_num_threads(), "result": row}
-    print(json.dumps({k: v for k, v in row.items() if k not in ("history", "field", "fit")}), file=sys.stderr)
+    print(json.dumps({k: v for k, v in row.items() if k not in ("history", "field", "fit", "misfits")}), file=sys.stderr)
     if args.picture:
         save_velocity_panel(args.picture, velocity, task.true_velocity, task.data.receivers, task.data.sources)
     publish(args.out or ROOT / "benchmarks" / "results" / f"fwi_method_{args.method}.json", report, provenance)

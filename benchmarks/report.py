@@ -276,24 +276,31 @@ def fwi_fd() -> str:
 
 
 FWI_METHODS = {"fd": "FD adjoint state, L-BFGS-B on the grid", "fd-tv": "FD adjoint state + total variation (weight 1e-3)",
-               "pinn": "PINN (the paper's), `--method pinn`", "pinn-bounded": "PINN, `--method pinn --bounded-velocity`", "hybrid": "hybrid without TV, `--tv-weight 0`",
-               "hybrid-tv": "hybrid + total variation 1e-3: `sirenkit helmholtz-inverse`'s default"}
+               "fd-bregman-two-sided": "FD + TV 1e-3 + 6 Bregman rounds, bounds [0.5, 3]",
+               "fd-bregman": "FD + TV 1e-3 + 6 Bregman rounds, one-sided bound v ≥ 1",
+               "pinn": "PINN (the paper's), `--method pinn`", "pinn-bounded": "PINN, `--method pinn --bounded-velocity`",
+               "hybrid": "hybrid without TV, `--tv-weight 0`",
+               "hybrid-tv": "hybrid + total variation 1e-3: `sirenkit helmholtz-inverse`'s default",
+               "hybrid-bregman": "hybrid + TV 1e-3 + Bregman rounds, v ≥ 0.99: "
+                                 "`--v-min 0.99 --bregman-every 200 --reference-size 201 --steps 1230 --lr 5e-4`"}
 
 
 def fwi_methods() -> str:
     names = [f"fwi_method_{method}.json" for method in FWI_METHODS]
     rows = []
     for method, name in zip(FWI_METHODS, names):
-        m = result(name)["result"]
-        rows.append([FWI_METHODS[method], m["budget"], f(m["seconds"], ".0f"), f(m["velocity_contrast"], ".2f"),
-                     f(m["velocity_mae"], ".4f"), f(m["velocity_mae_start"], ".4f"), f(m["data_misfit"], ".3f"),
-                     f"{m['velocity_min']:.2f} – {m['velocity_max']:.2f}"])
-    first = result(names[0])
-    header = ["method", "budget", "seconds", "velocity contrast (true 1)", "velocity MAE", "MAE of the uniform start",
-              "receiver misfit", "velocity range"]
-    return table(header, rows) + f"\n\nReceiver misfit of the true model's FD fields (the floor): " \
-        f"{first['data_misfit_true_model']:.3f}; grid {first['grid']}². Goal of issue 25: contrast ≥ 0.8 and MAE ≤ half the " \
-        "uniform start's.\n\n" + source(*names)
+        r = result(name)
+        m = r["result"]
+        met = m["velocity_contrast"] >= 0.8 and m["velocity_mae"] <= 0.5 * m["velocity_mae_start"]
+        rows.append([FWI_METHODS[method], f"{r['grid']}²", m["budget"], f(m["seconds"], ".0f"), f(m["velocity_contrast"], ".2f"),
+                     f(m["velocity_mae"], ".4f"), f(m["velocity_mae_start"], ".4f"),
+                     f"{m['data_misfit']:.3f} ({r['data_misfit_true_model']:.3f})",
+                     f"{m['velocity_min']:.2f} – {m['velocity_max']:.2f}", "**yes**" if met else "no"])
+    header = ["method", "grid", "budget", "seconds", "velocity contrast (true 1)", "velocity MAE", "MAE of the uniform start",
+              "receiver misfit (true model's)", "velocity range", "goal met"]
+    return table(header, rows) + "\n\nIn brackets: the receiver misfit of the true model's FD fields on the row's grid, the " \
+        "floor below which an inversion fits the solver's error (the PINN rows predate the source fix, which lowered it). " \
+        "Goal of issue 25: contrast ≥ 0.8 and MAE ≤ half the uniform start's.\n\n" + source(*names)
 
 
 HELMHOLTZ_DEEPXDE_RUNS = {"deepxde_settings": "sirenkit, DeepXDE's training (its fixed 480 points, constant lr)",

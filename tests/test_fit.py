@@ -216,3 +216,31 @@ def test_loss_weights_must_be_finite_and_non_negative(small_task):
         small_task.loss_weights = {"mse": bad}
         with pytest.raises(sk.ConfigError, match=r"loss weight mse=.* must be a finite number >= 0"):
             sk.fit(_field(), small_task, steps=1, device="cpu")
+
+
+class _TwoPhaseTask(ImageTask):
+    """Five steps of a tiny 'warmup' term, then the real 'mse': a loss that changes, as the hybrid FWI's pretraining does."""
+
+    def __init__(self, image) -> None:
+        super().__init__(image)
+        self.loss_weights = {**self.loss_weights, "warmup": 1.0}
+        self.step = 0
+
+    def sample(self, step, generator, *, batch_size=0):
+        self.step = step
+        return super().sample(step, generator, batch_size=batch_size)
+
+    def losses(self, field, batch):
+        mse = super().losses(field, batch)["mse"]
+        if self.step <= 5:
+            return {"mse": 0.0 * mse, "warmup": 1e-7 * mse}
+        return {"mse": mse, "warmup": 0.0 * mse}
+
+
+def test_divergence_guard_compares_a_total_only_with_totals_of_the_same_terms(camera_crop, device):
+    """The switch from a 1e-7-scaled warm-up to the real loss is not divergence; a blow-up within one phase still is."""
+    task = _TwoPhaseTask(camera_crop[::2, ::2])
+    result = sk.fit(_field(), task, steps=12, batch_size=300, log_every=1, device=device.type)
+    assert result.steps == 12 and result.stopped_by == "steps"
+    with pytest.raises(sk.DivergenceError, match=r"at step 2 \(term 'warmup'\)"):
+        sk.fit(_field(), _TwoPhaseTask(camera_crop[::2, ::2]), steps=40, batch_size=300, log_every=1, lr=1e6, device=device.type)

@@ -89,6 +89,28 @@ def test_total_variation_removes_the_ringing_around_an_inclusion() -> None:
     assert ringing[1e-3] < 0.5 * ringing[0.0]
 
 
+def test_bregman_rounds_give_back_the_contrast_total_variation_takes() -> None:
+    """A strong TV weight flattens the inclusion (contrast 0.20 of 0.3 here); Bregman rounds, same iterations, restore part of it.
+
+    Measured: contrast 0.20 -> 0.25 and velocity MAE 0.0153 -> 0.0092 (1 round of 90 iterations against 3 of 30).
+    The one-sided bound v_min = 1 is accepted and holds.
+    """
+    x = np.linspace(-1, 1, N)
+    xx, yy = np.meshgrid(x, x, indexing="ij")
+    truth = np.where(np.hypot(xx - 0.1, yy) < 0.2, 1.3, 1.0)
+    inside = np.maximum(np.abs(xx), np.abs(yy)) <= 0.5
+    sources, receivers = ring(6, 0.4), ring(24, 0.45)
+    data = synthetic(truth, sources, receivers)
+    metrics = {}
+    for rounds, iterations in ((1, 90), (3, 30)):
+        problem = FDInversion(sources, receivers, data, n=N, wavenumber=K, tv_weight=1e-2)
+        result = problem.invert(iterations=iterations, bregman_rounds=rounds, v_min=1.0)
+        assert result.velocity.min() >= 1.0
+        metrics[rounds] = velocity_metrics(result.velocity, truth, inside)
+    assert metrics[3]["velocity_contrast"] > metrics[1]["velocity_contrast"] + 0.03
+    assert metrics[3]["velocity_mae"] < 0.75 * metrics[1]["velocity_mae"]
+
+
 def test_gradient_matches_finite_differences() -> None:
     truth, _ = model()
     sources, receivers = ring(3, 0.35), ring(10, 0.45)
@@ -116,5 +138,7 @@ def test_recovers_a_smooth_anomaly_from_its_data() -> None:
 def test_bad_bounds_are_refused() -> None:
     truth, _ = model()
     problem = FDInversion(ring(2, 0.3), ring(4, 0.4), np.zeros((4, 2), complex) + 1, n=N, wavenumber=K)
-    with pytest.raises(ConfigError, match="v_min < 1 < v_max"):
+    with pytest.raises(ConfigError, match="v_min <= 1 < v_max"):
         problem.invert(v_min=1.5, v_max=3.0)
+    with pytest.raises(ConfigError, match="bregman_rounds=0"):
+        problem.invert(bregman_rounds=0)

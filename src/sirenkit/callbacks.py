@@ -14,6 +14,7 @@ from sirenkit.config import FieldConfig
 from sirenkit.errors import DataError
 from sirenkit.io.checkpoint import CHECKPOINT_FILE, MODEL_FILE, save_checkpoint, save_model
 from sirenkit.io.run_dir import append_jsonl, read_jsonl, write_jsonl
+from sirenkit.protocols import capability
 from sirenkit.runs import METRICS_LOG
 
 
@@ -38,6 +39,9 @@ class FitState:
     """The generator as it was when the last finished step ended (the next step's sampling has moved it)."""
     best_total: float = math.inf
     """Lowest weighted total loss of a logged step; a total 1000x above it is divergence."""
+    best_terms: tuple[str, ...] = ()
+    """The loss terms that were non-zero when `best_total` was logged: a total is only compared with totals of the
+    same terms, so a task that changes its loss (pretraining, then the real objective) is not taken for diverging."""
     diverged: bool = False
     """Set when the loss became NaN, inf or exploded: the weights are then never saved."""
     saved_step: int | None = None
@@ -57,8 +61,10 @@ class FitState:
             "generator": self.generator_state if self.generator_state is not None else self.generator.get_state(),
             "history": self.history,
             "best_total": self.best_total,
+            "best_terms": list(self.best_terms),
             "run": self.run,
             "sampler": self.sampler.state_dict() if self.sampler is not None else {},
+            "task": training.state_dict() if (training := capability(self.task, "training_state")) is not None else {},
         }
 
     def restore(self, checkpoint: dict[str, Any], path: Path) -> None:
@@ -75,6 +81,8 @@ class FitState:
             self.history = list(checkpoint["history"])
             if self.sampler is not None:
                 self.sampler.load_state_dict(checkpoint.get("sampler") or {})
+            if (training := capability(self.task, "training_state")) is not None:
+                training.load_state_dict(checkpoint.get("task") or {})
         except (KeyError, RuntimeError, ValueError, TypeError) as exc:
             changed = _changed(saved.get("field"), self.run.get("field"))
             hint = f" (changed: {changed})" if changed else ""
@@ -83,6 +91,7 @@ class FitState:
                             "or another --out).") from None
         self.generator_state = self.generator.get_state()
         self.best_total = float(checkpoint.get("best_total", math.inf))
+        self.best_terms = tuple(checkpoint.get("best_terms", ()))
         self.metrics = dict(self.history[-1]) if self.history else {}
         self.saved_step = self.step
 

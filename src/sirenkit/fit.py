@@ -217,7 +217,9 @@ def _fit(field: nn.Module, task: Task, config: FitConfig, device: torch.device, 
                 state.generator_state = generator.get_state()
                 state.losses = {name: float(value.detach()) for name, value in terms.items()} | {"total": total_value}
                 if step % config.log_every == 0 or step == 1:
-                    state.best_total = min(state.best_total, total_value)
+                    active = _active_terms(state.losses)
+                    best = state.best_total if active == state.best_terms else math.inf
+                    state.best_total, state.best_terms = min(best, total_value), active
                 if state.step % config.eval_every == 0 or state.step == config.steps:
                     _evaluate(state, all_callbacks, rank)
                 for cb in all_callbacks:
@@ -362,6 +364,11 @@ def _agree_stop(stop: bool, world: int) -> bool:
     return bool(flag[0] > 0)
 
 
+def _active_terms(losses: dict[str, float]) -> tuple[str, ...]:
+    """The names of the non-zero loss terms (the total left out): which phase of its loss a task is in."""
+    return tuple(sorted(name for name, value in losses.items() if name != "total" and value != 0))
+
+
 def _check_divergence(state: FitState, step: int, terms: dict[str, torch.Tensor], total: float, *, batch: Batch,
                       first: bool) -> None:
     """DivergenceError when the total is NaN/inf or `divergence_factor` times its best; the weights stay unsaved.
@@ -371,10 +378,12 @@ def _check_divergence(state: FitState, step: int, terms: dict[str, torch.Tensor]
     """
     exploded = state.config.divergence_factor and math.isfinite(state.best_total) and state.best_total > 0 \
         and total > state.config.divergence_factor * state.best_total
+    values = {name: float(value.detach()) for name, value in terms.items()} if exploded or not math.isfinite(total) else {}
+    if exploded and _active_terms(values) != state.best_terms:
+        exploded = False  # another phase of the task's loss (e.g. after pretraining): not comparable with that best
     if math.isfinite(total) and not exploded:
         return
     state.diverged = True
-    values = {name: float(value.detach()) for name, value in terms.items()}
     if exploded:
         bad = max(values, key=lambda name: values[name] * state.task.loss_weights[name])
         what = (f"loss grew to {total:.3g}, {total / state.best_total:.3g}x its best logged total {state.best_total:.3g} "

@@ -54,10 +54,12 @@ class Task(Protocol):
     def export(self, field: nn.Module, out_dir: Path) -> list[Path]: ...
 
 
-CAPABILITIES = ("shard", "render", "shape", "grid_sampler")
+CAPABILITIES = ("shard", "render", "shape", "grid_sampler", "training_state")
 """Optional members: ``shard(rank, world) -> Task`` (this rank's part, for DDP), ``render(field, run, **options)
 -> list[Path]`` (what `sirenkit render` writes), ``shape`` (the sampling grid, e.g. an image's (H, W)),
-``grid_sampler`` (the task's `samplers.GridSampler`, whose losses report each row's error: error-guided sampling)."""
+``grid_sampler`` (the task's `samplers.GridSampler`, whose losses report each row's error: error-guided sampling),
+``training_state`` (an object with ``state_dict()`` / ``load_state_dict(d)``: what the task changes while it trains,
+kept in the checkpoint for an exact resume, e.g. the hybrid FWI's Bregman data target)."""
 
 
 def capability(task: object, name: str) -> Any | None:

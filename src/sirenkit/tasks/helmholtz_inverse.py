@@ -103,6 +103,10 @@ class HelmholtzInverseConfig:
     """hybrid: weight of the velocity's total variation (`physics.fwi.total_variation`) added to the receiver misfit; it
     removes the ringing a 5-source, 1-frequency inversion leaves around the inclusion, at the price of some contrast
     (docs/results.md, table fwi-methods). 0: no term."""
+    bregman_every: int = 0
+    """hybrid: after pretraining, every this many steps the receiver residual is added back to the data the misfit
+    fits (Bregman iterations for the total variation, Osher et al. 2005): it gives back the contrast TV takes away.
+    Each round should run until the velocity settles (a few hundred Adam steps); 0: off."""
     reference_size: int = 201
     """Nodes per axis of the grid for the FD reference fields and the velocity metric (and the hybrid's FD solves)."""
     chunk_size: int = DEFAULT_CHUNK_SIZE
@@ -116,12 +120,16 @@ class HelmholtzInverseConfig:
         self.source_amplitude = tuple(float(c) for c in self.source_amplitude)  # type: ignore[assignment]
         check_positive(self, "wavenumber", "a0", "known_margin", "source_sigma", "source_samples", "field_scale",
                        "reference_size", "chunk_size")
-        check_positive(self, "true_radius", "true_velocity", "pretrain_steps", "tv_weight", allow_zero=True)
+        check_positive(self, "true_radius", "true_velocity", "pretrain_steps", "tv_weight", "bregman_every", allow_zero=True)
         if not 0.0 <= self.pml_width < 1.0:
             raise ConfigError(f"pml_width={self.pml_width} must lie in [0, 1); use the reference 0.5.")
         self.loss_weights = merge_loss_weights(LOSS_WEIGHTS, self.loss_weights, task="helmholtz-inverse")
         if self.method not in METHODS:
             raise ConfigError(f"unknown method '{self.method}'; choose one of: {', '.join(METHODS)}{did_you_mean(self.method, METHODS)}.")
+        hybrid_only = [flag for flag, value in (("--tv-weight", self.tv_weight), ("--bregman-every", self.bregman_every)) if value]
+        if self.method == "pinn" and hybrid_only:
+            raise ConfigError(f"{hybrid_only[0]} acts on the velocity grid of --method hybrid; the PINN has none. Drop it, "
+                              "or use --method hybrid.")
         if not 0.0 < self.v_min < 1.0 < self.v_max:
             raise ConfigError(f"velocity bounds v_min={self.v_min}, v_max={self.v_max} must satisfy 0 < v_min < 1 < v_max "
                               "(the background velocity is 1); e.g. --v-min 0.5 --v-max 3.")
@@ -314,6 +322,28 @@ class HelmholtzInverseTask:
         return paths
 
 
+class BregmanTarget:
+    """The data the hybrid's misfit fits, which each Bregman round moves by the residual: kept in the checkpoint."""
+
+    def __init__(self, problem: FDInversion) -> None:
+        self.problem = problem
+        self.applied_at = 0
+        """The step whose round end was last applied (a step's losses may be evaluated more than once)."""
+
+    def add_residual(self, v_free: np.ndarray, step: int) -> None:
+        """target += d − αPu(v): the next round fits what this one left out."""
+        self.problem.target = self.problem.target + self.problem.data - self.problem.predicted(v_free)
+        self.applied_at = step
+
+    def state_dict(self) -> dict[str, Tensor | int]:
+        return {"target": torch.view_as_real(torch.from_numpy(self.problem.target.copy())), "applied_at": self.applied_at}
+
+    def load_state_dict(self, state: dict) -> None:
+        if state:
+            self.problem.target = torch.view_as_complex(state["target"]).numpy().copy()
+            self.applied_at = int(state["applied_at"])
+
+
 class HelmholtzHybridTask(HelmholtzInverseTask):
     """FWI with velocity = bounded network output and FD wavefields on the `reference_size` grid (``method="hybrid"``).
 
@@ -350,11 +380,20 @@ class HelmholtzHybridTask(HelmholtzInverseTask):
                                    known_margin=cfg.known_margin)
         self.free_mask = torch.from_numpy(self.problem.free)
         self.free_coords = self.nodes[self.free_mask]
+        self.bregman = BregmanTarget(self.problem)
+        self.training_state = self.bregman
 
     def sample(self, step: int, generator: torch.Generator, *, batch_size: int = 0) -> Batch:
-        """The free nodes of the FD grid, every step (the solver needs the whole velocity map)."""
-        pretrain = torch.tensor(float(step <= self.config.pretrain_steps))
-        return Batch(self.free_coords.to(self.device), {"pretrain": pretrain.to(self.device)})
+        """The free nodes of the FD grid, every step (the solver needs the whole velocity map).
+
+        ``bregman_step`` is the step number where a Bregman round ends (the target gains the residual first), else 0.
+        """
+        cfg = self.config
+        pretrain = torch.tensor(float(step <= cfg.pretrain_steps))
+        since = step - cfg.pretrain_steps - 1
+        due = cfg.bregman_every and since > 0 and since % cfg.bregman_every == 0
+        return Batch(self.free_coords.to(self.device), {"pretrain": pretrain.to(self.device),
+                                                         "bregman_step": torch.tensor(step if due else 0)})
 
     def velocity(self, out: Tensor) -> Tensor:
         """The bounded velocity from the network's output (N, 1). Shape: (N,)."""
@@ -370,6 +409,9 @@ class HelmholtzHybridTask(HelmholtzInverseTask):
         zero = velocity.new_zeros(())
         if batch.targets["pretrain"]:
             return {"misfit": zero, "background": torch.mean(torch.abs(velocity - 1.0)), "tv": zero}
+        due = int(batch.targets["bregman_step"])
+        if due and due != self.bregman.applied_at:
+            self.bregman.add_residual(velocity.detach().cpu().double().numpy(), due)
         n = self.config.reference_size
         free = self.free_mask.to(velocity.device)
         grid_velocity = torch.ones(n * n, dtype=velocity.dtype, device=velocity.device).masked_scatter(free, velocity)
