@@ -11,8 +11,9 @@ the same sparse LU factorisation as u_s (A is complex symmetric, so A^{-H} b = c
 The LU is `physics.helmholtz.factorize` (SuperLU's symmetric mode, one BLAS thread); bench_fwi.py --method fd
 ran the 40 iterations of bench_fwi_fd.py to the same velocity (7 digits) as the default ordering.
 One factorisation and 2·F triangular solves per misfit evaluation; scipy's L-BFGS-B bounds the
-velocity to [v_min, v_max]. The velocity beyond `known_margin` is held at the background, as in
-the neural task.
+velocity to [v_min, v_max] (v_min = 1: the one-sided prior), with total variation and Bregman rounds
+as options (`invert`). The velocity beyond `known_margin` is held at the background, as in the
+neural task.
 """
 
 from __future__ import annotations
