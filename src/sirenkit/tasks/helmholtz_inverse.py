@@ -96,7 +96,8 @@ class HelmholtzInverseConfig:
     """pinn: velocity = v_min + (v_max - v_min) sigmoid(theta), theta = 0 at the background, instead of the reference's
     slowness max(out, -0.999) + 1 (which lets the velocity run to 30)."""
     v_min: float = 0.5
-    """Lowest velocity of the bounded parametrisation (--bounded-velocity, and the hybrid); below the background 1."""
+    """Lowest velocity of the bounded parametrisation (--bounded-velocity, and the hybrid); below the background 1.
+    0.99 is the prior "nothing is slower than the background", true of the paper's fast cylinder (docs/guide.md)."""
     v_max: float = 3.0
     """Highest velocity of the bounded parametrisation; above the background 1."""
     tv_weight: float = 0.0
@@ -176,6 +177,7 @@ class HelmholtzInverseTask:
         "sirenkit helmholtz-inverse --out runs/fwi",
         "sirenkit helmholtz-inverse --method pinn --steps 3000 --pretrain-steps 1000 --compile --out runs/fwi-pinn",
         "sirenkit helmholtz-inverse --data $SIRENKIT_DATA/helmholtz/data_cylinder_5.mat --tv-weight 3e-3 --reference-size 201",
+        "sirenkit helmholtz-inverse --v-min 0.99 --bregman-every 200 --reference-size 201 --steps 1230 --lr 5e-4 --out runs/fwi-prior",
         )
 
     def __init__(self, data: ReceiverData, config: HelmholtzInverseConfig | None = None) -> None:
