@@ -348,6 +348,26 @@ def demo() -> str:
         "\n\n" + source("demo.json")
 
 
+def div2k16() -> str:
+    r = result("div2k16.json")
+
+    def reached(row: dict, target: float) -> str:
+        steps = row[f"steps_to_{target}"]
+        return f"{steps} / {row[f'seconds_to_{target}']:.0f} s" if steps is not None else "not reached"
+
+    rows = [[row["image"], f(row["psnr"], ".2f"), row["steps"], f(row["train_seconds"], ".0f"), reached(row, 34.34),
+             reached(row, 37.1)] for row in r["rows"]]
+    rows.append(["**mean**", f"**{r['mean_psnr']:.2f}**", f(r["mean_steps"], ".0f"), "", f"{r['reached']['34.34']} of {len(r['rows'])}",
+                 f"{r['reached']['37.1']} of {len(r['rows'])}"])
+    evos = r["evos_reference"]
+    reference = ", ".join(f"{db:.2f} dB after {steps} steps" for steps, db in zip(evos["steps"], evos["mean_psnr"]))
+    return table(["image", f"PSNR dB after {r['budget_train_seconds']:g} s", "steps", "training s", "steps / s to 34.34 dB",
+                  "steps / s to 37.10 dB"], rows) + \
+        f"\n\n{r['images']}; cosine schedule over {r['schedule_steps']} steps (the probe's {r['probe_s_per_step']:.2f} s/step). " \
+        f"Goal: mean ≥ {r['goal_db']:.2f} dB: **{'met' if r['goal_met'] else 'not met'}**. EVOS's reference ({evos['recipe']}): " \
+        f"{reference}.\n\n" + source("div2k16.json")
+
+
 def compile_table() -> str:
     r = result("compile.json")
     rows = [[row["case"], f(row["eager_s_per_step"], ".3f"), f(row["compiled_s_per_step"], ".3f"), f(row["speedup"], ".2f") + "×",
@@ -440,7 +460,8 @@ TABLES: dict[str, Callable[[], str]] = {
     "speed-steps": speed_steps, "speed-quality": speed_quality, "image": image,
     "compare": lambda: compare("compare.json"), "compare-astronaut": lambda: compare("compare_astronaut.json"),
     "audio": audio, "video": video, "poisson": poisson, "poisson-steps": poisson_steps, "sdf": sdf, "physics": physics,
-    "compile": compile_table, "demo": demo, "fwi-fd": fwi_fd, "fwi-methods": fwi_methods, "helmholtz-deepxde": helmholtz_deepxde,
+    "compile": compile_table, "demo": demo, "div2k16": div2k16, "fwi-fd": fwi_fd, "fwi-methods": fwi_methods,
+    "helmholtz-deepxde": helmholtz_deepxde,
     "precision": precision, "minibatch": minibatch, "batched": batched, "prior": prior,
     "autoencoder": autoencoder, "reliability": reliability, "convergence": lambda: convergence("convergence.json"),
     "convergence-astronaut": lambda: convergence("convergence_astronaut.json"),
