@@ -255,7 +255,7 @@ def solve_helmholtz_fd(
     """Field of a unit point source by 5-point finite differences with the PML; complex (n, n).
 
     velocity[i, j] is the wave speed at (x_i, y_j) on an n×n node grid over [-1, 1]² (indexing="ij");
-    the source is a discrete delta 1/h² at the nearest node; u = 0 just outside the grid.
+    the source is a discrete delta 1/h² spread over its four nodes (`point_source_rhs`); u = 0 just outside the grid.
     """
     velocity = _check_inputs(velocity, source_xy, pml_width)
     n = velocity.shape[0]
