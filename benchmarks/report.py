@@ -368,6 +368,48 @@ def div2k16() -> str:
         f"{reference}.\n\n" + source("div2k16.json")
 
 
+PDE_LEVER_FILES = ("pde_levers.json", "pde_levers_square.json", "pde_levers_velocity_square.json", "pde_levers_wave_offcentre.json")
+PDE_GOALS = {"helmholtz": ("mse", 4e-6, "field MSE ≤ 4e-6"), "wave": ("relative_mse_max", 0.01, "every frame's relative MSE ≤ 0.01")}
+"""The physics issue's goals for the default commands (each within 600 s of training): the paper's Helmholtz accuracy in
+sirenkit's units, and the wave frames."""
+
+
+def _pde_setting(task: str, r: dict) -> str:
+    if task == "helmholtz":
+        return f"velocity {r.get('velocity', 'uniform')}"
+    x, y = r.get("wave_center", (0.0, 0.0))
+    return f"pulse at ({x:g}, {y:g}), variance {r.get('wave_sigma', 5e-4):g}"
+
+
+def pde_levers() -> str:
+    rows, baseline = [], {}
+    for name in PDE_LEVER_FILES:
+        r = result(name)
+        for row in r["rows"]:
+            setting = _pde_setting(row["task"], r)
+            if row["lever"] == "adam":
+                baseline[row["task"], setting] = row["relative_mse"]
+            rows.append((row["task"], setting, row))
+    cells = [[task, setting, row["lever"], row["steps"], row["polish_steps"] or "–", f(row["train_seconds"], ".0f"),
+              f(row["relative_mse"], ".3g"), f(row["relative_mse"] / baseline[task, setting], ".3g"),
+              f(row.get("relative_mse_max"), ".3g")] for task, setting, row in rows]
+    return table(["task", "problem", "lever", "steps", "of them L-BFGS", "training s", "relative MSE", "vs adam",
+                  "wave: worst frame's relative MSE"], cells) + "\n\n" + source(*PDE_LEVER_FILES)
+
+
+def pde_defaults() -> str:
+    r = result("pde_defaults.json")
+    cells = []
+    for row in r["rows"]:
+        key, goal, words = PDE_GOALS[row["task"]]
+        met = row[key] <= goal and row["train_seconds"] <= 600
+        cells.append([f"`sirenkit {row['task']}`", row["steps"], f"{row['optimizer']}, {row['residual_loss']} residual",
+                      f(row["train_seconds"], ".0f"), f(row["relative_mse"], ".3g"), f(row.get("relative_mse_max"), ".3g"),
+                      f(row["mse"], ".3g"), f"{words} in ≤ 600 s", "**met**" if met else "**not met**"])
+    return table(["command, nothing changed", "steps", "optimizer, loss", "training s", "relative MSE",
+                  "worst frame's relative MSE", "MSE", "goal", "goal met"], cells) + "\n\n" + source("pde_defaults.json")
+
+
 def compile_table() -> str:
     r = result("compile.json")
     rows = [[row["case"], f(row["eager_s_per_step"], ".3f"), f(row["compiled_s_per_step"], ".3f"), f(row["speedup"], ".2f") + "×",
@@ -461,7 +503,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "compare": lambda: compare("compare.json"), "compare-astronaut": lambda: compare("compare_astronaut.json"),
     "audio": audio, "video": video, "poisson": poisson, "poisson-steps": poisson_steps, "sdf": sdf, "physics": physics,
     "compile": compile_table, "demo": demo, "div2k16": div2k16, "fwi-fd": fwi_fd, "fwi-methods": fwi_methods,
-    "helmholtz-deepxde": helmholtz_deepxde,
+    "helmholtz-deepxde": helmholtz_deepxde, "pde-levers": pde_levers, "pde-defaults": pde_defaults,
     "precision": precision, "minibatch": minibatch, "batched": batched, "prior": prior,
     "autoencoder": autoencoder, "reliability": reliability, "convergence": lambda: convergence("convergence.json"),
     "convergence-astronaut": lambda: convergence("convergence_astronaut.json"),

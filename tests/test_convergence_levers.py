@@ -1,4 +1,4 @@
-"""The convergence levers of the fit loop: weight scaling, SOAP, the L-BFGS polish, error-guided sampling, the hold-out."""
+"""The convergence levers of the fit loop: weight scaling, SOAP, the L-BFGS polish, error-guided and residual sampling, the hold-out."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from sirenkit.callbacks import Callback
 from sirenkit.cli.main import main
 from sirenkit.errors import ConfigError
 from sirenkit.metrics import psnr
-from sirenkit.samplers import HARD_FRACTION, ErrorGuided
-from sirenkit.tasks import ImageTask, WaveConfig, WaveTask
+from sirenkit.samplers import HARD_FRACTION, ErrorGuided, RetainResample
+from sirenkit.tasks import HelmholtzConfig, HelmholtzTask, ImageTask, WaveConfig, WaveTask
 from sirenkit.tasks.image import ImageConfig
 
 
@@ -173,7 +173,67 @@ def test_bad_lever_values_are_one_line_exit_2(tmp_path, capsys, argv, words):
     assert not (tmp_path / "run" / "checkpoint.pt").exists()
 
 
-def test_error_sampler_is_refused_where_the_task_has_no_grid():
+def test_error_sampler_is_refused_where_the_task_has_no_grid(small_task):
     task = WaveTask(WaveConfig(frame_size=16, frame_times=(0.0, 0.1), points=64, initial_points=16))  # draws its own points
-    with pytest.raises(ConfigError, match="wave task draws its own points"):
+    with pytest.raises(ConfigError, match="use --sampler residual"):
         sk.fit(_field(), task, steps=2, batch_size=10, sampler="error")
+    with pytest.raises(ConfigError, match="use --sampler error"):
+        sk.fit(_field(), small_task, steps=2, sampler="residual")
+
+
+def test_retain_resample_keeps_the_points_above_the_mean_residual():
+    points = torch.arange(12.0).reshape(6, 2)
+    sampler = RetainResample()
+    sampler.use("residual")
+    sampler.observe(points, torch.tensor([0.0, 5.0, 0.0, 0.0, 7.0, 0.0]))  # mean 2: rows 1 and 4 stay
+    fresh = -torch.ones(6, 2)
+    mixed = sampler.mix(fresh)
+    torch.testing.assert_close(mixed[:2], points[[1, 4]])
+    torch.testing.assert_close(mixed[2:], fresh[2:])
+    uniform = RetainResample()
+    uniform.use("uniform")
+    uniform.observe(points, torch.arange(6.0))
+    assert uniform.mix(fresh) is fresh and uniform.state_dict() == {}
+
+
+def _wave_task() -> WaveTask:
+    return WaveTask(WaveConfig(frame_size=16, frame_times=(0.0, 0.1), points=256, initial_points=32, ramp_steps=4))
+
+
+def test_residual_sampler_trains_where_the_wave_residual_is_large():
+    """After a few steps the kept points carry a larger residual than a uniform draw of the same window."""
+    task = _wave_task()
+    field = sk.build_field(sk.FieldConfig(in_features=3, out_features=1, hidden_features=32, hidden_layers=2), seed=0)
+    sk.fit(field, task, steps=6, sampler="residual", lr=1e-4)
+    kept = task.point_sampler.kept
+    assert kept is not None and 0 < len(kept) < 256
+    uniform = _wave_task().sample(6, torch.Generator().manual_seed(1)).coords[:256]  # a task that keeps nothing
+    with torch.no_grad():
+        residual = [task.residual(field, c)[2].abs().mean() for c in (kept, uniform)]
+    assert residual[0] > 2 * residual[1]
+
+
+@pytest.mark.parametrize("make_task", [_wave_task, lambda: HelmholtzTask(HelmholtzConfig(reference_size=21, residual_size=8,
+                                                                                         source_samples=16))],
+                         ids=["wave", "helmholtz"])
+def test_residual_sampler_resumes_exactly(tmp_path, make_task):
+    fit = dict(steps=8, save_every=3, eval_every=100, seed=5, sampler="residual", batch_size=128)
+    features = (3, 1) if isinstance(make_task(), WaveTask) else (2, 2)
+
+    def field(seed: int = 0):
+        return sk.build_field(sk.FieldConfig(in_features=features[0], out_features=features[1], hidden_features=16,
+                                             hidden_layers=1), seed=seed)
+
+    straight = field()
+    sk.fit(straight, make_task(), out=tmp_path / "a", **fit)
+
+    class Stop(Callback):
+        def on_step(self, state) -> None:
+            if state.step == 5:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        sk.fit(field(), make_task(), out=tmp_path / "b", callbacks=[Stop()], **fit)
+    resumed = field(seed=3)
+    sk.fit(resumed, make_task(), out=tmp_path / "b", resume=True, **fit)
+    torch.testing.assert_close(_params(resumed), _params(straight), rtol=0, atol=0)

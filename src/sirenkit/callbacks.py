@@ -49,7 +49,8 @@ class FitState:
     run: dict[str, Any] = field(default_factory=dict)
     """Task name, task config and field config, stored in the checkpoint so a resume can check them."""
     sampler: Any = None
-    """The task's grid sampler (the `grid_sampler` capability), whose recorded errors the checkpoint keeps; None without one."""
+    """The task's sampler (the `grid_sampler` or `point_sampler` capability), whose state (recorded errors, kept points) the
+    checkpoint keeps; None without one."""
 
     def checkpoint(self) -> dict[str, Any]:
         """Plain tensors, numbers and dicts only, so it loads with torch.load(weights_only=True)."""

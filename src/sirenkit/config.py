@@ -29,8 +29,8 @@ OPTIMIZERS = ("adam", "soap")
 """First-phase optimizers (built in sirenkit.optimizers); L-BFGS is the polish phase, FitConfig.polish_steps."""
 FIELD_INITS = ("reference", "geometric")
 """How a field's weights start: the activation's own init, or a sphere's SDF (sirenkit.fields.geometric)."""
-SAMPLERS = ("uniform", "error")
-"""How a step picks its --batch-size rows of a grid (sirenkit.samplers)."""
+SAMPLERS = ("uniform", "error", "residual")
+"""How a step picks its points (sirenkit.samplers): error ranks the rows of a grid, residual keeps a PDE's collocation points."""
 
 
 @dataclass
@@ -109,8 +109,9 @@ class FitConfig:
     batch_size: int = 0
     """Coordinates per step; 0 means the full grid every step (the paper's image setting)."""
     sampler: str = "uniform"
-    """Which --batch-size rows of the grid a step trains: uniform (random), or error (mostly the rows with the largest
-    recorded error, every row each --sampler-refresh-every steps). Image, audio and Poisson tasks."""
+    """Which points a step trains. uniform: random. error (image, audio, Poisson): mostly the --batch-size rows of the grid
+    with the largest recorded error, every row each --sampler-refresh-every steps. residual (Helmholtz, wave): the
+    collocation points whose PDE residual was above the mean are kept for the next step, the rest drawn afresh (R3)."""
     sampler_refresh_every: int = 10
     """With --sampler error: every this many steps one step trains every row, refreshing each row's recorded error."""
     clip_grad: float = 0.0

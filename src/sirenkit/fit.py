@@ -34,7 +34,7 @@ from sirenkit.io.checkpoint import CHECKPOINT_FILE, load_checkpoint
 from sirenkit.io.run_dir import write_json
 from sirenkit.optimizers import make_optimizer, make_polish, polish_closure
 from sirenkit.protocols import Batch, Task, capability, presets
-from sirenkit.samplers import GridSampler
+from sirenkit.samplers import GridSampler, RetainResample
 
 log = logging.getLogger(__name__)
 
@@ -268,14 +268,15 @@ def _resolve_config(config: FitConfig | None, overrides: dict[str, object], task
     return config
 
 
-def _sampler(task: Task, config: FitConfig) -> GridSampler | None:
-    """The task's grid sampler, switched to `config.sampler`; ConfigError where the task cannot use it."""
-    sampler = capability(task, "grid_sampler")
-    if config.sampler != "uniform" and sampler is None:
-        raise ConfigError(f"--sampler {config.sampler}: the {task.name} task draws its own points, it has no grid whose "
-                          "rows' errors it records (image, audio and poisson do); use --sampler uniform.")
-    if sampler is not None:
-        sampler.use(config.sampler, refresh_every=config.sampler_refresh_every)
+def _sampler(task: Task, config: FitConfig) -> GridSampler | RetainResample | None:
+    """The task's sampler (its grid's or its collocation points'), switched to `config.sampler`; ConfigError where it cannot."""
+    sampler = capability(task, "grid_sampler") or capability(task, "point_sampler")
+    if sampler is None:
+        if config.sampler != "uniform":
+            raise ConfigError(f"--sampler {config.sampler}: the {task.name} task has no sampler to switch (image, audio and "
+                              "poisson have error, helmholtz and wave residual); use --sampler uniform.")
+        return None
+    sampler.use(config.sampler, refresh_every=config.sampler_refresh_every)
     return sampler
 
 

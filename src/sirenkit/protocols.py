@@ -54,10 +54,11 @@ class Task(Protocol):
     def export(self, field: nn.Module, out_dir: Path) -> list[Path]: ...
 
 
-CAPABILITIES = ("shard", "render", "shape", "grid_sampler", "training_state")
+CAPABILITIES = ("shard", "render", "shape", "grid_sampler", "point_sampler", "training_state")
 """Optional members: ``shard(rank, world) -> Task`` (this rank's part, for DDP), ``render(field, run, **options)
 -> list[Path]`` (what `sirenkit render` writes), ``shape`` (the sampling grid, e.g. an image's (H, W)),
 ``grid_sampler`` (the task's `samplers.GridSampler`, whose losses report each row's error: error-guided sampling),
+``point_sampler`` (a PDE task's `samplers.RetainResample`, whose losses report each collocation point's residual),
 ``training_state`` (an object with ``state_dict()`` / ``load_state_dict(d)``: what the task changes while it trains,
 kept in the checkpoint for an exact resume, e.g. the hybrid FWI's Bregman data target)."""
 
@@ -102,9 +103,11 @@ class TaskSpec:
     def unused_fit_options(self) -> tuple[str, ...]:
         """FitConfig options that can never act on this task, so its command does not offer them: `target_psnr`
         unless the task's metrics hold a PSNR (class attribute ``reports_psnr``), the samplers unless it has the
-        `grid_sampler` capability."""
+        `grid_sampler` capability (`point_sampler`: --sampler without its refresh period)."""
         unused = () if getattr(self.task, "reports_psnr", False) else ("target_psnr",)
-        return unused + (() if hasattr(self.task, "grid_sampler") else ("sampler", "sampler_refresh_every"))
+        if hasattr(self.task, "grid_sampler"):
+            return unused
+        return unused + (("sampler_refresh_every",) if hasattr(self.task, "point_sampler") else ("sampler", "sampler_refresh_every"))
 
     @property
     def fit_presets(self) -> dict[str, Any]:

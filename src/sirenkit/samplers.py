@@ -121,6 +121,9 @@ class GridSampler:
         """Pick the rows 'uniform'ly or by recorded 'error' from now on (the fit loop calls this at its start)."""
         if sampler not in SAMPLERS:
             raise ConfigError(f"sampler '{sampler}' is not valid; choose one of: {', '.join(SAMPLERS)}")
+        if sampler == "residual":
+            raise ConfigError("--sampler residual keeps the collocation points of a PDE (helmholtz, wave); this task fits "
+                              "values on a grid: use --sampler error.")
         self.guide = ErrorGuided(len(self.coords), refresh_every) if sampler == "error" else None
 
     def sample(self, generator: torch.Generator, *, batch_size: int = 0, step: int = 1) -> tuple[Tensor, Tensor]:
@@ -147,3 +150,51 @@ class GridSampler:
     def load_state_dict(self, state: dict[str, Tensor]) -> None:
         if self.guide is not None and state:
             self.guide.load_state_dict(state)
+
+
+class RetainResample:
+    """A PDE's collocation points: keep those whose residual is large, draw the rest afresh (R3).
+
+    Retain-resample-release (Daw et al., "Mitigating propagation failures in physics-informed
+    neural networks using retain-resample-release (R3) sampling", ICML 2023): after each step the
+    points whose residual exceeded the step's mean are kept for the next one; the others are
+    released and replaced by the task's fresh uniform draw. The kept points gather where the
+    equation is not yet met (a wave front, the rim of a source) at no extra cost, since the
+    residuals are the ones the loss computed anyway. With 'uniform' the fresh draw passes through.
+
+    Trades: kept points are trained again and again, so fewer distinct points are seen (values
+    between them are fitted through the fresh half only); the kept set is part of the checkpoint,
+    so a resumed run draws the same points.
+    """
+
+    def __init__(self) -> None:
+        self.active = False
+        self.kept: Tensor | None = None
+
+    def use(self, sampler: str, *, refresh_every: int = 10) -> None:
+        """Keep points by 'residual' or draw them all 'uniform'ly from now on (the fit loop calls this at its start)."""
+        if sampler not in SAMPLERS:
+            raise ConfigError(f"sampler '{sampler}' is not valid; choose one of: {', '.join(SAMPLERS)}")
+        if sampler == "error":
+            raise ConfigError("--sampler error ranks the rows of a fixed grid (image, audio, poisson); a PDE task draws its "
+                              "points afresh: use --sampler residual.")
+        self.active = sampler == "residual"
+
+    def mix(self, fresh: Tensor) -> Tensor:
+        """The step's points: the kept ones first, then as many of `fresh` (N, d) as make up N."""
+        if not self.active or self.kept is None or not len(self.kept):
+            return fresh
+        kept = self.kept[: len(fresh)].to(fresh.device)
+        return torch.cat([kept, fresh[len(kept):]])
+
+    def observe(self, points: Tensor, residual: Tensor) -> None:
+        """Keep the `points` (N, d) whose `residual` (N,) magnitude is above its mean."""
+        if self.active:
+            residual = residual.detach()
+            self.kept = points.detach()[residual > residual.mean()]
+
+    def state_dict(self) -> dict[str, Tensor]:
+        return {"kept": self.kept.cpu()} if self.active and self.kept is not None else {}
+
+    def load_state_dict(self, state: dict[str, Tensor]) -> None:
+        self.kept = state.get("kept")

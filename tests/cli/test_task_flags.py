@@ -25,7 +25,8 @@ def test_target_psnr_and_samplers_only_where_they_can_act(command):
     spec = TASKS[task_of(command)]
     flags = offered(command)
     assert ("--target-psnr" in flags) == bool(getattr(spec.task, "reports_psnr", False))
-    assert ("--sampler" in flags) == hasattr(spec.task, "grid_sampler")
+    assert ("--sampler" in flags) == (hasattr(spec.task, "grid_sampler") or hasattr(spec.task, "point_sampler"))
+    assert ("--sampler-refresh-every" in flags) == hasattr(spec.task, "grid_sampler")  # a PDE's residual sampler has no period
     assert "--steps" in flags and "--lr" in flags
 
 

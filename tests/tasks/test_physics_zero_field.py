@@ -41,9 +41,9 @@ def test_helmholtz_tiny_fit_beats_the_zero_field():
         return m["relative_mse"] <= 0.85 and m["residual_on"] <= 0.6 * zero["residual_on"]
 
     fitted = _fit(task, sk.FieldConfig(out_features=task.out_features, hidden_features=64, hidden_layers=2),
-                  steps=300, lr=1e-3, batch_size=1024, eval_every=300, lr_final=0.1)
-    # measured (64x2 SIREN, 300 steps): relative_mse 0.77, residual_on 8.9 against the zero field's 1.0 and 21.4.
-    # A PINN needs ~50k steps for the paper's accuracy; 300 steps only start the field off the source.
+                  steps=300, lr=1e-3, batch_size=1024, eval_every=300, lr_final=0.1, optimizer="soap")
+    # measured (64x2 SIREN, 300 steps of SOAP on the squared residual, the task's default loss): relative_mse 0.65, residual_on 2.2
+    # against the zero field's 1.0 and 21.4.
     assert passes(fitted), fitted
     assert not passes(zero)
 
@@ -70,7 +70,8 @@ def test_wave_tiny_fit_beats_the_zero_field():
                         t_max=0.25, loss_weights={"initial": 1.0, "initial_velocity": 1.0, "residual": 1.0})
     task = WaveTask(config)
     zero = task.evaluate(zero_field(3, 1))
-    assert zero["relative_mse"] == pytest.approx(1.0)
+    assert zero["relative_mse"] == pytest.approx(1.0) and zero["relative_mse_max"] == pytest.approx(1.0)
+    assert all(zero[f"relative_mse_t{t:g}"] == pytest.approx(1.0) for t in config.frame_times)
 
     def passes(m: dict[str, float]) -> bool:
         return m["relative_mse"] <= 0.5 and all(m[f"mse_t{t:g}"] < 0.75 * zero[f"mse_t{t:g}"] for t in config.frame_times)

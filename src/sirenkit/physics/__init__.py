@@ -9,6 +9,7 @@ from sirenkit.physics.helmholtz import (
     hankel_point_source,
     helmholtz_residual,
     mean_abs,
+    mean_square,
     pml_coefficients,
     pml_stretch,
     pml_stretch_derivative,
@@ -19,5 +20,5 @@ from sirenkit.physics.helmholtz import (
 from sirenkit.physics.wave import gaussian_pulse, gaussian_pulse_exact, solve_wave_fdtd
 
 __all__ = ["BUILTIN_VELOCITIES", "FIELD_SCALE", "SOURCE_CUTOFF", "cylinder_velocity", "gaussian_pulse", "gaussian_pulse_exact",
-           "gaussian_source", "hankel_point_source", "helmholtz_residual", "mean_abs", "pml_coefficients", "pml_stretch",
+           "gaussian_source", "hankel_point_source", "helmholtz_residual", "mean_abs", "mean_square", "pml_coefficients", "pml_stretch",
            "pml_stretch_derivative", "sample_map", "solve_helmholtz_fd", "solve_wave_fdtd", "velocity_model"]

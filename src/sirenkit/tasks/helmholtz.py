@@ -34,6 +34,7 @@ from sirenkit.physics.helmholtz import (
     hankel_point_source,
     helmholtz_residual,
     mean_abs,
+    mean_square,
     sample_map,
     solve_helmholtz_fd,
     velocity_model,
@@ -42,10 +43,12 @@ from sirenkit.physics.helmholtz_dirichlet import DEEPXDE_WAVENUMBER
 from sirenkit.plots import save_complex_field_panels
 from sirenkit.protocols import Batch, merge_loss_weights
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_complex
-from sirenkit.samplers import disc_points, grid
+from sirenkit.samplers import RetainResample, disc_points, grid
 from sirenkit.tasks.helmholtz_dirichlet import DIRICHLET_TERMS, HelmholtzDirichletTask
 
 PROBLEMS = ("pml", "dirichlet")
+RESIDUAL_LOSSES = {"square": mean_square, "abs": mean_abs}
+"""How the pml problem's residual enters the loss: mean of re² + im² (with SOAP, the default), or the reference's mean |re|, |im|."""
 """pml: the paper's point source with a PML; dirichlet: DeepXDE's unit-square demo with an exact solution."""
 PML_TERMS = ("residual_off", "residual_on")
 LOSS_WEIGHTS = {"residual_off": 1.0, "residual_on": 0.25, "residual": 1.0, "boundary": 100.0}
@@ -54,7 +57,7 @@ LOSS_WEIGHTS = {"residual_off": 1.0, "residual_on": 0.25, "residual": 1.0, "boun
 DEFAULT_WAVENUMBERS = {"pml": 20.0, "dirichlet": DEEPXDE_WAVENUMBER}
 """The wavenumber a problem gets with wavenumber 0: the reference's 20 ([-1, 1] units) and DeepXDE's 4π ([0, 1])."""
 PML_OPTIONS = ("velocity", "source", "pml_width", "a0", "source_sigma", "source_samples", "field_scale", "reference_size",
-               "residual_size")
+               "residual_size", "residual_loss")
 """Options of the point-source problem that the dirichlet problem has no use for (it refuses changed values)."""
 
 
@@ -96,11 +99,16 @@ class HelmholtzConfig:
     the metric uses its nodes inside the PML's inner square."""
     residual_size: int = 128
     """Nodes per axis of the fixed grid over [-1, 1]² on which `evaluate` reports the mean residual."""
+    residual_loss: str = "square"
+    """square: the loss terms are means of the squared residual (re² + im²), the pairing with --optimizer soap that reaches
+    the paper's accuracy here (docs/convergence.md, PDE tasks). abs: the reference's mean |re|, |im|, which suits Adam
+    (--optimizer adam --residual-loss abs is the paper's recipe); Adam on the squared residual trains badly."""
     chunk_size: int = DEFAULT_CHUNK_SIZE
     """Points per forward pass when evaluating and exporting (bounds memory)."""
     loss_weights: dict[str, float] = field(default_factory=lambda: dict(LOSS_WEIGHTS))
-    """pml: weights of the mean |residual| away from the source and on it (g > 1e-5). The reference sums |r| and scales
-    the on-source sum by batch/1e3; as means that is on:off = (on-source points)/1e3, about 0.25 at 230² points.
+    """pml: weights of the residual's loss away from the source and on it (g > 1e-5). The reference sums |r| and scales
+    the on-source sum by batch/1e3; as means that is on:off = (on-source points)/1e3, about 0.25 at 230² points (kept for
+    the squared residual too).
     dirichlet: the mean square residual and, with a soft boundary, the mean u² on the edges (DeepXDE's 1 and 100)."""
 
     def __post_init__(self) -> None:
@@ -108,6 +116,8 @@ class HelmholtzConfig:
         if self.problem not in PROBLEMS:
             raise ConfigError(f"problem='{self.problem}' is not known; choose pml (point source with a PML) or dirichlet "
                               "(DeepXDE's unit-square demo), e.g. --problem dirichlet.")
+        if self.residual_loss not in RESIDUAL_LOSSES:
+            raise ConfigError(f"residual_loss='{self.residual_loss}' is not known; choose square or abs, e.g. --residual-loss square.")
         if self.boundary not in ("hard", "soft"):
             raise ConfigError(f"boundary='{self.boundary}' is not known; choose hard or soft, e.g. --boundary hard.")
         self._refuse_options_of_the_other_problem()
@@ -156,8 +166,9 @@ class HelmholtzTask:
 
     Each step draws `batch_size` points (0: the reference's 230²): uniform in [-1, 1]², the last
     `source_samples` of them in the disc of radius 5σ around the source. Loss terms (unweighted
-    means; weights in `HelmholtzConfig.loss_weights`): ``residual_off``, the mean |re|, |im| of the
-    residual where the source is 0, and ``residual_on`` where it is not; the residual's
+    means; weights in `HelmholtzConfig.loss_weights`): ``residual_off``, the mean of re² + im² (or of
+    |re|, |im|: `HelmholtzConfig.residual_loss`) of the residual where the source is 0, and
+    ``residual_on`` where it is not; the residual's
     derivatives come from `sirenkit.ops.jet` (forward mode for a Siren, autograd otherwise).
 
     `evaluate` reports ``mse`` of the complex field (|Δre|² + |Δim|², halved: the mean over both
@@ -179,9 +190,10 @@ class HelmholtzTask:
     in_features = 2
     out_features = 2
     fit_presets: ClassVar[dict[str, float | int | str]] = {
-        "steps": 1000, "lr": 1e-4, "lr_schedule": "cosine", "lr_final": 0.1, "batch_size": 4096, "eval_every": 250,
-        "log_every": 10, "save_every": 250}
-    """CLI start for a CPU (flags win): 4096 points, lr 1e-4. The paper's 7.9e-6 took 230² points, lr 2e-5, 50,000 steps on a GPU."""
+        "steps": 2000, "optimizer": "soap", "lr": 1e-4, "lr_schedule": "cosine", "lr_final": 0.1, "batch_size": 2048,
+        "eval_every": 500, "log_every": 10, "save_every": 250}
+    """CLI start for a CPU (flags win): SOAP on the squared residual, 2048 points, lr 1e-4 cosine (docs/convergence.md, PDE
+    tasks). The paper's 7.9e-6 took Adam, 230² points, lr 2e-5, 50,000 steps on a GPU."""
     cli_examples: ClassVar[tuple[str, ...]] = ("sirenkit helmholtz --steps 300 --out runs/helmholtz-uniform",
                                                "sirenkit helmholtz --velocity square --source 0.2 -0.1 --steps 300")
 
@@ -208,6 +220,7 @@ class HelmholtzTask:
         m = self.residual_grid = grid((config.residual_size, config.residual_size))
         self._residual_targets = (gaussian_source(m, self.source_xy, config.source_sigma)[:, None],
                                   1.0 / self.velocity_at(m) ** 2)
+        self._points = RetainResample()
 
     @classmethod
     def variants(cls) -> tuple[str, dict[str, type]]:
@@ -239,6 +252,11 @@ class HelmholtzTask:
             return smoothing * field_values.reshape(n, n)
         return smoothing * solve_helmholtz_fd(velocity_nodes, cfg.k, cfg.source, cfg.pml_width, cfg.a0)
 
+    @property
+    def point_sampler(self) -> RetainResample:
+        """The `point_sampler` capability: --sampler residual keeps the uniform points where the residual is large."""
+        return self._points
+
     def to(self, device: torch.device) -> HelmholtzTask:
         self.device = device
         return self
@@ -252,19 +270,23 @@ class HelmholtzTask:
         near = min(self.config.source_samples, n)
         coords = torch.rand(n, 2, generator=generator) * 2.0 - 1.0
         coords[n - near:] = disc_points(near, self.source_xy, 5.0 * self.config.source_sigma, generator)
+        coords[: n - near] = self._points.mix(coords[: n - near])
         targets = {"source": gaussian_source(coords, self.source_xy, self.config.source_sigma)[:, None],
                    "slowness2": 1.0 / self.velocity_at(coords) ** 2}
         return Batch(coords.to(self.device), {k: v.to(self.device) for k, v in targets.items()})
 
     def losses(self, field: nn.Module, batch: Batch) -> dict[str, Tensor]:
-        """Mean |re|, |im| of the residual plus source, away from the source and on it."""
+        """Mean square (or mean |re|, |im|: `residual_loss`) of the residual plus source, away from the source and on it."""
         cfg = self.config
         jet = ops.jet(field, batch.coords, hessian_diagonal=True)
         source = batch.targets["source"]
         r = cfg.field_scale * helmholtz_residual(jet, batch.coords, batch.targets["slowness2"], cfg.k, cfg.pml_width,
                                                  cfg.a0) + source
         on = source[:, 0] != 0
-        return {"residual_off": mean_abs(r[~on]), "residual_on": mean_abs(r[on])}
+        uniform = len(r) - min(cfg.source_samples, len(r))
+        self._points.observe(batch.coords[:uniform], torch.view_as_real(r[:uniform]).abs().sum((-2, -1)))
+        loss = RESIDUAL_LOSSES[cfg.residual_loss]
+        return {"residual_off": loss(r[~on]), "residual_on": loss(r[on])}
 
     def predict(self, field: nn.Module) -> np.ndarray:
         """The field on the reference grid over [-1, 1]², complex (n, n), [i, j] at (x_i, y_j)."""
