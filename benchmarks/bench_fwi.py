@@ -91,6 +91,7 @@ def main() -> None:
     parser.add_argument("--hybrid-steps", type=int, default=110, help="in all, pretraining included")
     parser.add_argument("--hybrid-pretrain", type=int, default=30)
     parser.add_argument("--hybrid-lr", type=float, default=1e-3)
+    parser.add_argument("--hybrid-optimizer", default="adam", help="the hybrid's optimizer: adam (the CLI's) or soap")
     parser.add_argument("--hybrid-schedule", default="constant",
                         help="the hybrid's lr schedule (cosine: down to FitConfig's lr_final, 0.01 of --hybrid-lr)")
     parser.add_argument("--hybrid-omega", type=float, default=10.0, help="the hybrid SIREN's first_omega_0 (smoothness of the velocity)")
@@ -134,7 +135,8 @@ def main() -> None:
         field_config = sk.FieldConfig(hidden_features=args.hybrid_hidden, first_omega_0=args.hybrid_omega)
         steps = {"hybrid": args.hybrid_steps, "hybrid-tv": args.hybrid_tv_steps,
                  "hybrid-bregman": args.hybrid_pretrain + args.bregman_rounds * args.bregman_every}[args.method]
-        fit = sk.FitConfig(steps=steps, lr=args.hybrid_lr, lr_schedule=args.hybrid_schedule, eval_every=max(steps // 5, 1),
+        fit = sk.FitConfig(steps=steps, lr=args.hybrid_lr, lr_schedule=args.hybrid_schedule, optimizer=args.hybrid_optimizer,
+                           eval_every=max(steps // 5, 1),
                            save_every=10**9, device="cpu")
         row, velocity = run_neural(task, field_config, fit, f"{steps - args.hybrid_pretrain} FD steps "
                                                   f"(after {args.hybrid_pretrain} pretraining)")

@@ -281,10 +281,12 @@ FWI_METHODS = {"fd": "FD adjoint state, L-BFGS-B on the grid", "fd-tv": "FD adjo
                "pinn": "PINN (the paper's), `--method pinn`", "pinn-bounded": "PINN, `--method pinn --bounded-velocity`",
                "hybrid": "hybrid without TV, `--tv-weight 0`",
                "hybrid-tv": "hybrid + total variation 1e-3: `sirenkit helmholtz-inverse`'s default",
+               "hybrid-tv-soap": "the default with SOAP, `--optimizer soap --lr 3e-4`",
                "hybrid-bregman": "hybrid + TV 1e-3 + Bregman rounds, v ≥ 0.99: "
                                  "`--v-min 0.99 --bregman-every 200 --reference-size 201 --steps 1230 --lr 5e-4`",
                "hybrid-bregman-omega20": "the same with a sharper velocity network, `--first-omega-0 20`",
-               "hybrid-bregman-cosine": "the same with ω0 20, TV 5e-4 and lr 1e-3 on a cosine schedule"}
+               "hybrid-bregman-cosine": "the same with ω0 20, TV 5e-4 and lr 1e-3 on a cosine schedule",
+               "hybrid-bregman-soap": "hybrid + TV + Bregman, v ≥ 0.99, 201², with SOAP at lr 3e-4"}
 
 
 def fwi_methods() -> str:
