@@ -45,6 +45,14 @@ def disc_points(n: int, centre: Tensor, radius: float, generator: torch.Generato
     return centre.cpu() + torch.stack([r * torch.cos(theta), r * torch.sin(theta)], -1)
 
 
+def _check_sampler(sampler: str, foreign: str, refusal: str) -> None:
+    """ConfigError for an unknown sampler name, or `refusal` for the one (`foreign`) that belongs to the other kind of task."""
+    if sampler not in SAMPLERS:
+        raise ConfigError(f"sampler '{sampler}' is not valid; choose one of: {', '.join(SAMPLERS)}")
+    if sampler == foreign:
+        raise ConfigError(refusal)
+
+
 HARD_FRACTION = 0.75
 """Share of an error-guided batch taken from the rows with the largest recorded error; the rest is uniform."""
 
@@ -119,11 +127,8 @@ class GridSampler:
 
     def use(self, sampler: str, *, refresh_every: int = 10) -> None:
         """Pick the rows 'uniform'ly or by recorded 'error' from now on (the fit loop calls this at its start)."""
-        if sampler not in SAMPLERS:
-            raise ConfigError(f"sampler '{sampler}' is not valid; choose one of: {', '.join(SAMPLERS)}")
-        if sampler == "residual":
-            raise ConfigError("--sampler residual keeps the collocation points of a PDE (helmholtz, wave); this task fits "
-                              "values on a grid: use --sampler error.")
+        _check_sampler(sampler, "residual", "--sampler residual keeps the collocation points of a PDE (helmholtz, wave); "
+                       "this task fits values on a grid: use --sampler error.")
         self.guide = ErrorGuided(len(self.coords), refresh_every) if sampler == "error" else None
 
     def sample(self, generator: torch.Generator, *, batch_size: int = 0, step: int = 1) -> tuple[Tensor, Tensor]:
@@ -173,11 +178,8 @@ class RetainResample:
 
     def use(self, sampler: str, *, refresh_every: int = 10) -> None:
         """Keep points by 'residual' or draw them all 'uniform'ly from now on (the fit loop calls this at its start)."""
-        if sampler not in SAMPLERS:
-            raise ConfigError(f"sampler '{sampler}' is not valid; choose one of: {', '.join(SAMPLERS)}")
-        if sampler == "error":
-            raise ConfigError("--sampler error ranks the rows of a fixed grid (image, audio, poisson); a PDE task draws its "
-                              "points afresh: use --sampler residual.")
+        _check_sampler(sampler, "error", "--sampler error ranks the rows of a fixed grid (image, audio, poisson); a PDE task "
+                       "draws its points afresh: use --sampler residual.")
         self.active = sampler == "residual"
 
     def mix(self, fresh: Tensor) -> Tensor:
