@@ -15,6 +15,7 @@ the seconds are recorded beside it (SOAP and the polish cost more per step).
   own steps): what `sirenkit helmholtz` and `sirenkit wave` give a new user.
 
     python benchmarks/bench_pde_levers.py [--helmholtz-steps 2000] [--wave-steps 1500] [--levers ...] [--velocity square]
+    python benchmarks/bench_pde_levers.py --levers defaults --out benchmarks/results/pde_defaults.json --pictures docs/images
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from sirenkit.versions import versions
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _results import Provenance, publish  # noqa: E402
+from bench_physics import copy_picture  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 ABS = {"residual_loss": "abs"}
@@ -93,6 +95,8 @@ def main() -> None:
     parser.add_argument("--velocity", default="uniform", help="Helmholtz medium: uniform, square or circle")
     parser.add_argument("--wave-center", type=float, nargs=2, default=[0.0, 0.0], metavar=("X", "Y"))
     parser.add_argument("--wave-sigma", type=float, default=5e-4, help="variance of the initial pulse")
+    parser.add_argument("--pictures", type=Path, default=None,
+                        help="copy each 'defaults' run's picture here as <task>_default.png (the field panels, the wave frames)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "pde_levers.json")
     args = parser.parse_args()
     provenance = Provenance("pde_levers")
@@ -109,7 +113,12 @@ def main() -> None:
                 if LEVERS[name].get("only", task_name) != task_name:
                     continue
                 row = {"task": task_name, "lever": name}
-                row |= run_lever(task_name, name, steps, Path(tmp) / f"{task_name}-{len(report['rows'])}", args)
+                out = Path(tmp) / f"{task_name}-{len(report['rows'])}"
+                row |= run_lever(task_name, name, steps, out, args)
+                if args.pictures is not None and name == "defaults":
+                    args.pictures.mkdir(parents=True, exist_ok=True)
+                    picture = "panels.png" if task_name == "helmholtz" else "frames.png"
+                    copy_picture(out / picture, args.pictures / f"{task_name}_default.png")
                 print(task_name, name, json.dumps({k: row[k] for k in ("relative_mse", "train_seconds")}), flush=True)
                 report["rows"].append(row)
     publish(args.out, report, provenance)
