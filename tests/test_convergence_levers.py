@@ -192,8 +192,8 @@ def test_retain_resample_keeps_the_points_above_the_mean_residual():
     torch.testing.assert_close(mixed[2:], fresh[2:])
     uniform = RetainResample()
     uniform.use("uniform")
-    uniform.observe(points, torch.arange(6.0))
-    assert uniform.mix(fresh) is fresh and uniform.state_dict() == {}
+    uniform.observe(points, torch.arange(6.0))  # even if told, an inactive sampler neither mixes nor checkpoints points
+    assert not uniform.active and uniform.mix(fresh) is fresh and uniform.state_dict() == {}
 
 
 def _wave_task() -> WaveTask:

@@ -190,10 +190,9 @@ class RetainResample:
         return torch.cat([kept, fresh[len(kept):]])
 
     def observe(self, points: Tensor, residual: Tensor) -> None:
-        """Keep the `points` (N, d) whose `residual` (N,) magnitude is above its mean."""
-        if self.active:
-            residual = residual.detach()
-            self.kept = points.detach()[residual > residual.mean()]
+        """Keep the `points` (N, d) whose `residual` (N,) magnitude is above its mean (tasks call it only when `active`)."""
+        residual = residual.detach()
+        self.kept = points.detach()[residual > residual.mean()]
 
     def state_dict(self) -> dict[str, Tensor]:
         return {"kept": self.kept.cpu()} if self.active and self.kept is not None else {}

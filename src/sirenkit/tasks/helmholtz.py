@@ -47,9 +47,9 @@ from sirenkit.samplers import RetainResample, disc_points, grid
 from sirenkit.tasks.helmholtz_dirichlet import DIRICHLET_TERMS, HelmholtzDirichletTask
 
 PROBLEMS = ("pml", "dirichlet")
+"""pml: the paper's point source with a PML; dirichlet: DeepXDE's unit-square demo with an exact solution."""
 RESIDUAL_LOSSES = {"square": mean_square, "abs": mean_abs}
 """How the pml problem's residual enters the loss: mean of re² + im² (with SOAP, the default), or the reference's mean |re|, |im|."""
-"""pml: the paper's point source with a PML; dirichlet: DeepXDE's unit-square demo with an exact solution."""
 PML_TERMS = ("residual_off", "residual_on")
 LOSS_WEIGHTS = {"residual_off": 1.0, "residual_on": 0.25, "residual": 1.0, "boundary": 100.0}
 """Default weights of the Helmholtz terms of both problems (one config, one --loss-weight flag); see
@@ -283,8 +283,9 @@ class HelmholtzTask:
         r = cfg.field_scale * helmholtz_residual(jet, batch.coords, batch.targets["slowness2"], cfg.k, cfg.pml_width,
                                                  cfg.a0) + source
         on = source[:, 0] != 0
-        uniform = len(r) - min(cfg.source_samples, len(r))
-        self._points.observe(batch.coords[:uniform], torch.view_as_real(r[:uniform]).abs().sum((-2, -1)))
+        if self._points.active:  # the per-point magnitudes only where --sampler residual reads them
+            uniform = len(r) - min(cfg.source_samples, len(r))
+            self._points.observe(batch.coords[:uniform], torch.view_as_real(r[:uniform]).abs().sum((-2, -1)))
         loss = RESIDUAL_LOSSES[cfg.residual_loss]
         return {"residual_off": loss(r[~on]), "residual_on": loss(r[on])}
 

@@ -209,7 +209,8 @@ class WaveTask:
         u, grad, residual = self.residual(field, batch.coords)
         m = len(batch.targets["initial"])
         width = math.sqrt(c.sigma)
-        self._points.observe(batch.coords[:-m], residual[:-m, 0].abs())
+        if self._points.active:  # the per-point magnitudes only where --sampler residual reads them
+            self._points.observe(batch.coords[:-m], residual[:-m, 0].abs())
         return {
             "initial": torch.mean((u[-m:] - batch.targets["initial"]) ** 2),
             "initial_velocity": torch.mean((grad[-m:, :1] * width / c.velocity) ** 2),
