@@ -179,6 +179,26 @@ def convergence_audio(name: str) -> str:
     return table(header, rows) + "\n\n" + source(name)
 
 
+def convergence_video(name: str) -> str:
+    r = result(name)
+    key = f"seconds_to_{r['target_db']:g}"
+    rows = [[f"`{lever_name}`: {lever['what']}", f(lever["psnr"], ".2f"), f"{lever['steps']} / {lever['train_seconds']:.0f}",
+             f"{lever[key]:.1f} s" if lever[key] is not None else "not reached"] for lever_name, lever in r["levers"].items()]
+    header = [r["clip"], "mean frame PSNR (dB)", "steps / s", f"to {r['target_db']:g} dB"]
+    return table(header, rows) + "\n\n" + source(name)
+
+
+def convergence_poisson(name: str) -> str:
+    r = result(name)
+    key = f"seconds_to_{r['paper_db']:g}"
+    rows = [[f"`{lever_name}`: {lever['what']}", f(lever["psnr"], ".2f"), f(lever["psnr_gradient"], ".2f"),
+             f"{lever['steps']} / {lever['train_seconds']:.0f}", f"{lever[key]:.1f} s" if lever[key] is not None else "not reached"]
+            for lever_name, lever in r["levers"].items()]
+    header = [f"{r['image']} {r['size']}², from its {r['gradient_filter']} gradient", "PSNR (dB)", "gradient PSNR (dB)",
+              "steps / s", f"to the paper's {r['paper_db']:g} dB"]
+    return table(header, rows) + "\n\n" + source(name)
+
+
 def compare(name: str) -> str:
     r = result(name)
     rows = []
@@ -286,6 +306,8 @@ FWI_METHODS = {"fd": "FD adjoint state, L-BFGS-B on the grid", "fd-tv": "FD adjo
                                  "`--v-min 0.99 --bregman-every 200 --reference-size 201 --steps 1230 --lr 5e-4`",
                "hybrid-bregman-omega20": "the same with a sharper velocity network, `--first-omega-0 20`",
                "hybrid-bregman-cosine": "the same with ω0 20, TV 5e-4 and lr 1e-3 on a cosine schedule",
+               "hybrid-bregman-width128": "the same with a 3x128 velocity network, ω0 20, TV 2.5e-4, lr 1e-3 cosine",
+               "hybrid-bregman-two-sided": "the 3x128 settings without the prior: bounds [0.5, 3]",
                "hybrid-bregman-soap": "hybrid + TV + Bregman, v ≥ 0.99, 201², with SOAP at lr 3e-4"}
 
 
@@ -516,6 +538,8 @@ TABLES: dict[str, Callable[[], str]] = {
                                              ("sdf_init_300_steps_r07.json", " (final), --init-radius 0.7")),
     "convergence-audio": lambda: convergence_audio("convergence_audio.json"),
     "convergence-audio-counting": lambda: convergence_audio("convergence_audio_counting.json"),
+    "convergence-video": lambda: convergence_video("convergence_video.json"),
+    "convergence-poisson": lambda: convergence_poisson("convergence_poisson.json"),
     "fresh": fresh,
 }
 

@@ -177,7 +177,8 @@ class HelmholtzInverseTask:
         "sirenkit helmholtz-inverse --out runs/fwi",
         "sirenkit helmholtz-inverse --method pinn --steps 3000 --pretrain-steps 1000 --compile --out runs/fwi-pinn",
         "sirenkit helmholtz-inverse --data $SIRENKIT_DATA/helmholtz/data_cylinder_5.mat --tv-weight 3e-3 --reference-size 201",
-        "sirenkit helmholtz-inverse --v-min 0.99 --bregman-every 200 --reference-size 201 --steps 1230 --lr 5e-4 --out runs/fwi-prior",
+        "sirenkit helmholtz-inverse --v-min 0.99 --bregman-every 200 --reference-size 201 --steps 1230 --lr-schedule cosine "
+        "--hidden-features 128 --first-omega-0 20 --tv-weight 2.5e-4 --out runs/fwi-prior",
         )
 
     def __init__(self, data: ReceiverData, config: HelmholtzInverseConfig | None = None) -> None:
