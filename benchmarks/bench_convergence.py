@@ -15,6 +15,11 @@ The official recipe (explore_siren.ipynb: Adam 1e-4, constant lr, full batch) is
 Audio (``--task audio --clip bach``): the same levers on the paper's clip, with the audio presets
 (omega_0 3000) and 16384 random samples per step as in bench_audio.py; the quality is the MSE over
 every sample of the normalised clip, and the time is to the paper's MSE and to ten times it.
+
+Video (``--task video``): bench_video.py's clip (bikes frames 0:25 at 68x160), network and batch (16384 random
+pixels per step, Adam 1e-3 cosine), mean frame PSNR and the seconds to the issue's 43 dB. Poisson (``--task
+poisson``): `sirenkit poisson` as it is (the Sobel gradient of --image at 256^2, every pixel each step), the
+reconstruction's PSNR with its unseen constant removed, its gradient's PSNR, and the seconds to the paper's 32.91 dB.
 """
 
 from __future__ import annotations
@@ -75,14 +80,60 @@ AUDIO_LEVERS: dict[str, tuple[str, dict, dict]] = {
 }
 AUDIO_PAPER_MSE = {"bach": 1.101e-5, "counting": 3.816e-4}
 
+VIDEO_LEVERS: dict[str, tuple[str, dict, dict]] = {
+    "adam": ("Adam 1e-3 (bench_video.py's), cosine, 16384 random pixels per step", {}, {}),
+    "scale1.5": ("weight scale alpha 1.5, Adam 1e-3", {"weight_scale": 1.5}, {}),
+    "soap": ("SOAP (heavyball), lr 1e-4", {}, {"optimizer": "soap", "lr": 1e-4}),
+    "soap3e-4": ("SOAP (heavyball), lr 3e-4", {}, {"optimizer": "soap", "lr": 3e-4}),
+}
+VIDEO_TARGET_DB = 43.0
+"""The convergence issue's goal for bikes 0:25 at 68x160: 43 dB mean frame PSNR (in 20 s)."""
 
-class _AudioHistory(Callback):
-    def __init__(self) -> None:
+POISSON_LEVERS: dict[str, tuple[str, dict, dict]] = {
+    "adam": ("Adam 1e-3 (the poisson command's before SOAP), cosine, every pixel each step", {}, {"optimizer": "adam"}),
+    "scale1.5": ("weight scale alpha 1.5, Adam 1e-3", {"weight_scale": 1.5}, {"optimizer": "adam"}),
+    "soap3e-4": ("SOAP (heavyball), lr 3e-4", {}, {"optimizer": "soap", "lr": 3e-4}),
+    "soap1e-3": ("SOAP (heavyball), lr 1e-3", {}, {"optimizer": "soap", "lr": 1e-3}),
+}
+POISSON_PAPER_DB = 32.91
+"""The paper's PSNR of the cameraman 256^2 reconstructed from its (Sobel) gradient."""
+
+
+class _MetricHistory(Callback):
+    """Records the named metrics at every evaluation."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
         self.history: list[dict] = []
 
     def on_eval(self, state) -> None:
-        self.history.append({"step": state.step, "train_seconds": state.train_seconds, "mse": state.metrics["mse"]})
-        print(f"  step {state.step}: mse {state.metrics['mse']:.3g}, {state.train_seconds:.0f} s", file=sys.stderr, flush=True)
+        self.history.append({"step": state.step, "train_seconds": state.train_seconds} | {n: state.metrics[n] for n in self.names})
+        shown = ", ".join(f"{n} {state.metrics[n]:.4g}" for n in self.names)
+        print(f"  step {state.step}: {shown}, {state.train_seconds:.0f} s", file=sys.stderr, flush=True)
+
+
+def run_task_levers(task, levers: dict[str, tuple[str, dict, dict]], names: list[str], seconds: float, steps: int,
+                    metrics: tuple[str, ...], **fit_settings) -> dict[str, dict]:
+    """Each lever for `steps` steps (its cosine schedule spans them) or `seconds` of training, from the same seed; the
+    `metrics` at every evaluation and at the end."""
+    results = {}
+    for name in names:
+        description, field_overrides, fit_overrides = levers[name]
+        print(f"{name}: {description}", file=sys.stderr, flush=True)
+        field = sk.build_field(task=task, seed=0, **(PAPER_INIT | field_overrides))
+        record = _MetricHistory(metrics)
+        sk.fit(field, task, **({"steps": steps, "max_seconds": seconds, "tune_allocator": True, "callbacks": [record]}
+                               | fit_settings | fit_overrides))
+        last = record.history[-1]
+        results[name] = {"what": description, "history": record.history, "field": field_overrides, "fit": fit_overrides,
+                         "steps": last["step"], "train_seconds": round(last["train_seconds"], 1)} | {n: last[n] for n in metrics}
+    return results
+
+
+def seconds_to(history: list[dict], metric: str, target: float, *, above: bool) -> float | None:
+    """Training seconds at the first evaluation where `metric` reached `target` (None: never)."""
+    hit = next((h for h in history if (h[metric] >= target if above else h[metric] <= target)), None)
+    return round(hit["train_seconds"], 1) if hit else None
 
 
 def run_audio(clip: str, names: list[str], seconds: float, steps: int) -> dict:
@@ -91,22 +142,39 @@ def run_audio(clip: str, names: list[str], seconds: float, steps: int) -> dict:
 
     task = AudioTask.from_file(data_dir() / "audio" / f"gt_{clip}.wav")
     paper = AUDIO_PAPER_MSE[clip]
-    results = {}
-    for name in names:
-        description, field_overrides, fit_overrides = AUDIO_LEVERS[name]
-        print(f"{name}: {description}", file=sys.stderr, flush=True)
-        field = sk.build_field(task=task, seed=0, **(PAPER_INIT | field_overrides))
-        record = _AudioHistory()
-        sk.fit(field, task, steps=steps, batch_size=AUDIO_BATCH, eval_every=100, max_seconds=seconds, tune_allocator=True,
-               callbacks=[record], **fit_overrides)
-        history = record.history
-        row: dict = {"what": description, "history": history, "field": field_overrides, "fit": fit_overrides,
-                     "mse": history[-1]["mse"], "steps": history[-1]["step"], "train_seconds": round(history[-1]["train_seconds"], 1)}
+    results = run_task_levers(task, AUDIO_LEVERS, names, seconds, steps, ("mse",), batch_size=AUDIO_BATCH, eval_every=100)
+    for row in results.values():
         for label, target in (("paper", paper), ("10x_paper", 10 * paper)):
-            hit = next((h for h in history if h["mse"] <= target), None)
-            row[f"seconds_to_{label}"] = round(hit["train_seconds"], 1) if hit else None
-        results[name] = row
+            row[f"seconds_to_{label}"] = seconds_to(row["history"], "mse", target, above=False)
     return {"clip": clip, "samples": len(task.samples), "paper_mse": paper, "batch_size": AUDIO_BATCH, "levers": results}
+
+
+def run_video(names: list[str], seconds: float, steps: int) -> dict:
+    """Each video lever on bikes frames 0:25 at 68x160 (bench_video.py's clip and network); mean frame PSNR."""
+    from sirenkit.tasks import VideoTask
+
+    task = VideoTask.from_file(data_dir() / "video" / "bikes.mp4", frames="0:25", size=(68, 160))
+    results = run_task_levers(task, VIDEO_LEVERS, names, seconds, steps, ("psnr",), batch_size=16384, lr=1e-3,
+                              eval_every=max(steps // 10, 1))
+    for row in results.values():
+        row[f"seconds_to_{VIDEO_TARGET_DB:g}"] = seconds_to(row["history"], "psnr", VIDEO_TARGET_DB, above=True)
+    return {"clip": "bikes.mp4 frames 0:25 at 68x160", "target_db": VIDEO_TARGET_DB, "batch_size": 16384, "levers": results}
+
+
+def run_poisson(image: str, names: list[str], seconds: float, steps: int) -> dict:
+    """Each lever on `sirenkit poisson` as it is (the image's Sobel gradient, 256^2, every pixel each step): the PSNR
+    of the reconstruction (its unseen constant removed), of its gradient, and the target's own ceiling."""
+    from sirenkit.tasks.poisson import PoissonConfig, PoissonTask
+
+    task = PoissonTask.from_config(PoissonConfig(source=image))
+    results = run_task_levers(task, POISSON_LEVERS, names, seconds, steps, ("psnr", "psnr_gradient"),
+                              eval_every=max(steps // 10, 1))
+    for row in results.values():
+        row[f"seconds_to_{POISSON_PAPER_DB:g}"] = seconds_to(row["history"], "psnr", POISSON_PAPER_DB, above=True)
+    return {"image": image, "size": 256, "gradient_filter": "sobel", "paper_db": POISSON_PAPER_DB, "levers": results}
+
+
+TASK_LEVERS = {"audio": AUDIO_LEVERS, "video": VIDEO_LEVERS, "poisson": POISSON_LEVERS}
 
 
 def ground_truth_derivatives(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -224,22 +292,26 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=512, help="image side; the training grid is half of it")
     parser.add_argument("--image", default="camera",
                         help="image file or scikit-image name; a default is checked on images it was not chosen on")
-    parser.add_argument("--task", choices=("image", "audio"), default="image")
+    parser.add_argument("--task", choices=("image", *TASK_LEVERS), default="image")
     parser.add_argument("--clip", default="bach", choices=tuple(AUDIO_PAPER_MSE), help="audio clip (--task audio)")
-    parser.add_argument("--steps", type=int, default=600, help="steps of each audio lever (its cosine schedule spans them)")
+    parser.add_argument("--steps", type=int, default=600,
+                        help="steps of each audio, video or poisson lever (its cosine schedule spans them)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/convergence.json"))
     parser.add_argument("--plot", type=Path, default=Path("docs/images/convergence_image.png"))
     args = parser.parse_args()
     names = [n for n in args.levers.split(",") if n]
-    levers = AUDIO_LEVERS if args.task == "audio" else LEVERS
-    if args.task == "audio" and args.levers == ",".join(LEVERS):
-        names = list(AUDIO_LEVERS)
+    levers = TASK_LEVERS.get(args.task, LEVERS)
+    if args.task != "image" and args.levers == ",".join(LEVERS):
+        names = list(levers)
     unknown = [n for n in names if n not in levers]
     if unknown:
         parser.error(f"unknown {args.task} lever {unknown[0]}; known: {', '.join(levers)}")
     provenance = Provenance("convergence")
-    if args.task == "audio":
-        publish(args.out, run_audio(args.clip, names, args.seconds, args.steps), provenance)
+    if args.task != "image":
+        run = {"audio": lambda: run_audio(args.clip, names, args.seconds, args.steps),
+               "video": lambda: run_video(names, args.seconds, args.steps),
+               "poisson": lambda: run_poisson(args.image, names, args.seconds, args.steps)}[args.task]
+        publish(args.out, run(), provenance)
         print(f"wrote {args.out}", file=sys.stderr)
         return
     task = ImageTask.from_config(ImageConfig(source=args.image, size=args.size, train_every=2))
