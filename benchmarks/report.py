@@ -194,7 +194,7 @@ def convergence_poisson(name: str) -> str:
     rows = [[f"`{lever_name}`: {lever['what']}", f(lever["psnr"], ".2f"), f(lever["psnr_gradient"], ".2f"),
              f"{lever['steps']} / {lever['train_seconds']:.0f}", f"{lever[key]:.1f} s" if lever[key] is not None else "not reached"]
             for lever_name, lever in r["levers"].items()]
-    header = [f"{r['image']} {r['size']}², from its {r['gradient_filter']} gradient", "PSNR (dB)", "gradient PSNR (dB)",
+    header = [f"{r['image']} (longer side {r['size']}), from its {r['gradient_filter']} gradient", "PSNR (dB)", "gradient PSNR (dB)",
               "steps / s", f"to the paper's {r['paper_db']:g} dB"]
     return table(header, rows) + "\n\n" + source(name)
 
@@ -540,6 +540,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "convergence-audio-counting": lambda: convergence_audio("convergence_audio_counting.json"),
     "convergence-video": lambda: convergence_video("convergence_video.json"),
     "convergence-poisson": lambda: convergence_poisson("convergence_poisson.json"),
+    "convergence-poisson-coins": lambda: convergence_poisson("convergence_poisson_coins.json"),
     "fresh": fresh,
 }
 
