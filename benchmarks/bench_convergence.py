@@ -18,7 +18,7 @@ every sample of the normalised clip, and the time is to the paper's MSE and to t
 
 Video (``--task video``): bench_video.py's clip (bikes frames 0:25 at 68x160), network and batch (16384 random
 pixels per step, Adam 1e-3 cosine), mean frame PSNR and the seconds to the issue's 43 dB. Poisson (``--task
-poisson``): `sirenkit poisson` as it is (the Sobel gradient of --image at 256^2, every pixel each step), the
+poisson``): `sirenkit poisson`'s task (the Sobel gradient of --image, longer side 256, every pixel each step), the
 reconstruction's PSNR with its unseen constant removed, its gradient's PSNR, and the seconds to the paper's 32.91 dB.
 """
 
@@ -162,8 +162,8 @@ def run_video(names: list[str], seconds: float, steps: int) -> dict:
 
 
 def run_poisson(image: str, names: list[str], seconds: float, steps: int) -> dict:
-    """Each lever on `sirenkit poisson` as it is (the image's Sobel gradient, 256^2, every pixel each step): the PSNR
-    of the reconstruction (its unseen constant removed), of its gradient, and the target's own ceiling."""
+    """Each lever on `sirenkit poisson`'s task (the image's Sobel gradient, longer side 256, every pixel each step): the
+    PSNR of the reconstruction (its unseen constant removed) and of its gradient."""
     from sirenkit.tasks.poisson import PoissonConfig, PoissonTask
 
     task = PoissonTask.from_config(PoissonConfig(source=image))
@@ -171,7 +171,8 @@ def run_poisson(image: str, names: list[str], seconds: float, steps: int) -> dic
                               eval_every=max(steps // 10, 1))
     for row in results.values():
         row[f"seconds_to_{POISSON_PAPER_DB:g}"] = seconds_to(row["history"], "psnr", POISSON_PAPER_DB, above=True)
-    return {"image": image, "size": 256, "gradient_filter": "sobel", "paper_db": POISSON_PAPER_DB, "levers": results}
+    return {"image": image, "size": task.config.size, "gradient_filter": task.config.gradient_filter, "paper_db": POISSON_PAPER_DB,
+            "levers": results}
 
 
 TASK_LEVERS = {"audio": AUDIO_LEVERS, "video": VIDEO_LEVERS, "poisson": POISSON_LEVERS}

@@ -179,24 +179,15 @@ def convergence_audio(name: str) -> str:
     return table(header, rows) + "\n\n" + source(name)
 
 
-def convergence_video(name: str) -> str:
+def convergence_psnr(name: str, subject: str, target_key: str, target_label: str, columns: dict[str, str]) -> str:
+    """A video or Poisson lever table: the `columns` metrics at the end, steps and seconds, and the time to the target."""
     r = result(name)
-    key = f"seconds_to_{r['target_db']:g}"
-    rows = [[f"`{lever_name}`: {lever['what']}", f(lever["psnr"], ".2f"), f"{lever['steps']} / {lever['train_seconds']:.0f}",
-             f"{lever[key]:.1f} s" if lever[key] is not None else "not reached"] for lever_name, lever in r["levers"].items()]
-    header = [r["clip"], "mean frame PSNR (dB)", "steps / s", f"to {r['target_db']:g} dB"]
-    return table(header, rows) + "\n\n" + source(name)
-
-
-def convergence_poisson(name: str) -> str:
-    r = result(name)
-    key = f"seconds_to_{r['paper_db']:g}"
-    rows = [[f"`{lever_name}`: {lever['what']}", f(lever["psnr"], ".2f"), f(lever["psnr_gradient"], ".2f"),
+    target = r[target_key]
+    key = f"seconds_to_{target:g}"
+    rows = [[f"`{lever_name}`: {lever['what']}", *(f(lever[metric], ".2f") for metric in columns),
              f"{lever['steps']} / {lever['train_seconds']:.0f}", f"{lever[key]:.1f} s" if lever[key] is not None else "not reached"]
             for lever_name, lever in r["levers"].items()]
-    header = [f"{r['image']} (longer side {r['size']}), from its {r['gradient_filter']} gradient", "PSNR (dB)", "gradient PSNR (dB)",
-              "steps / s", f"to the paper's {r['paper_db']:g} dB"]
-    return table(header, rows) + "\n\n" + source(name)
+    return table([subject.format(**r), *columns.values(), "steps / s", target_label.format(target)], rows) + "\n\n" + source(name)
 
 
 def compare(name: str) -> str:
@@ -538,9 +529,12 @@ TABLES: dict[str, Callable[[], str]] = {
                                              ("sdf_init_300_steps_r07.json", " (final), --init-radius 0.7")),
     "convergence-audio": lambda: convergence_audio("convergence_audio.json"),
     "convergence-audio-counting": lambda: convergence_audio("convergence_audio_counting.json"),
-    "convergence-video": lambda: convergence_video("convergence_video.json"),
-    "convergence-poisson": lambda: convergence_poisson("convergence_poisson.json"),
-    "convergence-poisson-coins": lambda: convergence_poisson("convergence_poisson_coins.json"),
+    "convergence-video": lambda: convergence_psnr("convergence_video.json", "{clip}", "target_db", "to {:g} dB",
+                                                  {"psnr": "mean frame PSNR (dB)"}),
+    **{f"convergence-poisson{suffix}": lambda name=name: convergence_psnr(
+        name, "{image} (longer side {size}), from its {gradient_filter} gradient", "paper_db", "to the paper's {:g} dB",
+        {"psnr": "PSNR (dB)", "psnr_gradient": "gradient PSNR (dB)"})
+       for suffix, name in (("", "convergence_poisson.json"), ("-coins", "convergence_poisson_coins.json"))},
     "fresh": fresh,
 }
 

@@ -113,8 +113,8 @@ class PoissonTask:
     name = "poisson"
     fit_presets: ClassVar[dict[str, str]] = {"optimizer": "soap"}
     """SOAP at the default lr 1e-3: at the same steps and about the same time per step it reconstructs the cameraman,
-    and the coins image it was not chosen on, closer than Adam, from the gradient and from the Laplacian
-    (docs/convergence.md); --optimizer adam gives the paper's optimizer."""
+    and the coins image it was not chosen on, closer than Adam from their gradients (docs/convergence.md). From a
+    Laplacian it was only probed, with mixed results. --optimizer adam gives the paper's optimizer."""
     reports_psnr = True
     """Its metrics hold a "psnr", so `--target-psnr` can stop its runs (`TaskSpec.unused_fit_options`)."""
     in_features = 2
