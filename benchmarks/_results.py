@@ -66,13 +66,16 @@ def _runnable_threads(pid: int) -> int:
 
 
 def _others_running() -> int:
-    """Runnable threads of processes other than this one and its descendants right now (Linux); 0 without /proc."""
+    """Runnable threads of processes other than this one and its descendants right now (Linux); 0 without /proc.
+
+    Counted thread by thread outside this process tree. /proc/loadavg's running count minus our own, read a
+    moment later, took our threads that had just gone to sleep for someone else's and marked quiet runs disturbed.
+    """
     try:
-        running = int(Path("/proc/loadavg").read_text().split()[3].split("/")[0])
-        own = sum(_runnable_threads(pid) for pid in _own_processes())
-    except (OSError, IndexError, ValueError):
+        own = set(_own_processes())
+        return sum(_runnable_threads(int(p.name)) for p in Path("/proc").glob("[0-9]*") if int(p.name) not in own)
+    except (OSError, ValueError):
         return 0
-    return max(0, running - own)
 
 
 def _cpu_model() -> str:
