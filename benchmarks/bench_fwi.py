@@ -15,6 +15,9 @@ r 0.1, velocity 2; the receiver misfit, relative L2).
 - fd-bregman: the same with total variation, the one-sided bound v >= 1 (`--v-min 1`: nothing slower than the
   background) and Bregman rounds that add the residual back to the data (`FDInversion.invert`'s bregman_rounds).
 - hybrid-bregman: the hybrid with TV and Bregman rounds (--bregman-every), bounds from --v-min.
+- default: `sirenkit helmholtz-inverse --data data_cylinder_5.mat` with nothing else changed, run in this process
+  (the hybrid with its presets: TV, Bregman rounds on the 201² grid, and --anomaly auto's one-sided bound); --n is
+  ignored, the command's own 201² grid scores it.
 - hybrid: --method hybrid (velocity = bounded SIREN, wavefields from the FD solver on the n×n
   grid, the adjoint-state gradient chained into the network), after `--hybrid-pretrain` steps
   fitting the velocity to the background.
@@ -29,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -45,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _results import Provenance, data_dir, publish  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-METHODS = ("fd", "fd-tv", "fd-bregman", "pinn", "pinn-bounded", "hybrid", "hybrid-tv", "hybrid-bregman")
+METHODS = ("fd", "fd-tv", "fd-bregman", "pinn", "pinn-bounded", "hybrid", "hybrid-tv", "hybrid-bregman", "default")
 PRETRAIN_FRACTION = 1 / 3
 """PINN: this share of the steps first fits the fields with the velocity held at the background (as bench_physics.py)."""
 
@@ -78,6 +82,30 @@ def run_neural(task: HelmholtzInverseTask, field_config: sk.FieldConfig, fit: sk
     return {"budget": budget, "seconds": seconds, "train_seconds": result.train_seconds, "data_misfit": result.metrics["data_misfit"],
             "velocity_min": float(velocity.min()), "velocity_max": float(velocity.max()), "field": asdict(field_config),
             "fit": asdict(fit), "history": history, **velocity_metrics(velocity, task.true_velocity, task.inside)}, velocity
+
+
+def run_default(data: str) -> tuple[dict, np.ndarray, dict]:
+    """`sirenkit helmholtz-inverse --data DATA` as a user runs it: its metrics, its velocity and its resolved config."""
+    from sirenkit.cli.main import main as cli
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "run"
+        start = time.perf_counter()
+        if cli(["helmholtz-inverse", "--data", data, "--quiet", "--out", str(out)]) != 0:
+            raise SystemExit("the default command failed")
+        seconds = time.perf_counter() - start
+        metrics = json.loads((out / "metrics.json").read_text())
+        config = json.loads((out / "config.json").read_text())
+        velocity = np.load(out / "velocity.npy")
+    fit = config["fit"]
+    row = {"budget": f"{fit['steps'] - config['task_config']['pretrain_steps']} FD steps "
+                     f"(after {config['task_config']['pretrain_steps']} pretraining)",
+           "seconds": seconds, "train_seconds": metrics["train_seconds"], "data_misfit": metrics["data_misfit"],
+           "velocity_min": float(velocity.min()), "velocity_max": float(velocity.max()), "config": config,
+           "anomaly_picked": "fast" if metrics["anomaly_fast"] else "slow",
+           "pilot_misfit_fast": metrics["pilot_misfit_fast"], "pilot_misfit_slow": metrics["pilot_misfit_slow"]}
+    row |= {k: metrics[k] for k in ("velocity_mae", "velocity_rmse", "velocity_mae_start", "velocity_contrast")}
+    return row, velocity, config
 
 
 def main() -> None:
@@ -115,7 +143,12 @@ def main() -> None:
     data = str(data_dir() / "helmholtz" / "data_cylinder_5.mat")
     base = HelmholtzInverseConfig(data=data, reference_size=args.n)
     tv_weight = args.tv_weight if args.method.endswith(("-tv", "-bregman")) else 0.0
-    if args.method.startswith("fd"):
+    if args.method == "default":
+        row, velocity, config = run_default(data)
+        task = HelmholtzInverseTask.from_config(HelmholtzInverseConfig(data=data, reference_size=config["task_config"]["reference_size"]))
+        args.n = task.config.reference_size
+        tv_weight = config["task_config"]["tv_weight"]
+    elif args.method.startswith("fd"):
         task = HelmholtzInverseTask.from_config(base)
         row, velocity = run_fd(task, args, tv_weight)
     elif args.method in ("pinn", "pinn-bounded"):

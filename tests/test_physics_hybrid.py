@@ -140,11 +140,32 @@ def test_bounded_velocity_starts_at_the_background_and_stays_in_bounds():
     assert torch.all(torch.diff(v) > 0)
 
 
+@pytest.mark.parametrize(("velocity", "picked"), [(1.3, "fast"), (0.8, "slow")])
+def test_anomaly_auto_bounds_the_velocity_on_the_side_the_data_show(velocity, picked):
+    """--anomaly auto on data of a fast and of a slow disc: the pilots pick its side, and no network output crosses to
+    the other side of the background (0.99 or 1.01); --anomaly any leaves both sides open."""
+    x = np.linspace(-1, 1, N)
+    xx, yy = np.meshgrid(x, x, indexing="ij")
+    truth = np.where(np.hypot(xx - 0.1, yy) < 0.2, velocity, 1.0)
+    extremes = torch.tensor([[-50.0], [50.0]])
+    task = hybrid_task(truth, ring(6, 0.4), ring(24, 0.45), anomaly="auto", true_velocity=velocity)
+    found, other = task.anomaly_metrics, "slow" if picked == "fast" else "fast"
+    assert found["anomaly_fast"] == float(picked == "fast")
+    assert found[f"pilot_misfit_{picked}"] < 0.5 * found[f"pilot_misfit_{other}"]
+    low, high = task.velocity(extremes).tolist()
+    assert (low >= 0.99 and high > 2.0) if picked == "fast" else (low < 0.6 and high <= 1.01)
+    two_sided = hybrid_task(truth, ring(6, 0.4), ring(24, 0.45), anomaly="any", true_velocity=velocity)
+    assert two_sided.anomaly_metrics == {}
+    assert two_sided.velocity(extremes).tolist() == pytest.approx([0.5, 3.0], abs=1e-6)
+
+
 @pytest.mark.parametrize(("changes", "match"), [
     ({"method": "pinnn"}, "did you mean 'pinn'"),
     ({"v_min": 2.0, "v_max": 1.5}, "0 < v_min < 1 < v_max"),
     ({"v_min": 1.2}, "0 < v_min < 1 < v_max"),
     ({"v_min": 0.0}, "0 < v_min < 1 < v_max"),
+    ({"anomaly": "fastt"}, "did you mean 'fast'"),
+    ({"method": "pinn", "anomaly": "fast"}, "add --bounded-velocity"),
 ])
 def test_bad_options_are_refused(changes, match):
     with pytest.raises(ConfigError, match=match):
@@ -158,6 +179,7 @@ def test_bad_options_are_refused(changes, match):
     (["--tv-weight=-1e-3"], "tv_weight"),
     (["--method", "pinn", "--bregman-every", "5"], "--bregman-every acts on the velocity grid of --method hybrid"),
     (["--bregman-every=-5"], "bregman_every"),
+    (["--anomaly", "up"], "unknown anomaly 'up'; choose one of: any, fast, slow, auto"),
 ])
 def test_cli_refuses_bad_options_in_one_line(flags, match, capsys, tmp_path):
     assert main(["helmholtz-inverse", *flags, "--steps", "1", "--out", str(tmp_path / "run")]) == 2

@@ -90,7 +90,8 @@ def test_a_method_that_builds_another_task_starts_from_that_task_presets(tmp_pat
     assert config["fit"]["lr"] == 5e-4 and config["task_config"]["reference_size"] == 31  # flags win
     assert config["task_config"]["tv_weight"] == HelmholtzHybridTask.config_presets["tv_weight"] > 0
     assert config["field"]["hidden_features"] == HelmholtzHybridTask.field_presets["hidden_features"] != sk.FieldConfig().hidden_features
-    assert config["fit"]["lr_schedule"] == "constant"  # the hybrid's, not the PINN's cosine
+    assert config["fit"]["eval_every"] == HelmholtzHybridTask.fit_presets["eval_every"] != HelmholtzInverseTask.fit_presets["eval_every"]
+    assert config["task_config"]["anomaly"] == "auto" and config["task_config"]["bregman_every"] > 0
     out = tmp_path / "dirichlet"
     assert main(["helmholtz", "--problem", "dirichlet", "--steps", "2", "--hidden-features", "8", "--quiet", "--out", str(out)]) == 0
     config = json.loads((out / "config.json").read_text())

@@ -126,16 +126,17 @@ class FDInversion:
 
         ``v_min`` = 1 is the one-sided prior "nothing is slower than the background" (Esser et al. 2018 bound
         FWI's velocity the same way for salt): it removes the slow side-lobes a band-limited inversion puts
-        around a fast inclusion, which a two-sided bound lets through. ``bregman_rounds`` > 1 runs Bregman
-        iterations (Osher et al. 2005) for the total variation: after each round the residual d − αPu is
-        added to the target the next round fits, which gives back the contrast TV takes away (a TV
+        around a fast inclusion, which a two-sided bound lets through; ``v_max`` = 1 is its mirror for a slow
+        one. ``bregman_rounds`` > 1 runs Bregman iterations (Osher et al. 2005) for the total variation: after
+        each round the residual d − αPu is added to the target the next round fits, which gives back the contrast TV takes away (a TV
         minimiser trades an inclusion's height for a smaller penalty), with the same weight. Each round
         fits the data closer; ``stop_at_misfit`` > 0 stops once the relative misfit against the measured
         data falls to it (Morozov's discrepancy principle: fitting the data closer than their error only
         fits the error).
         """
-        if not 0 < v_min <= 1.0 < v_max:
-            raise ConfigError(f"velocity bounds [{v_min}, {v_max}] must satisfy 0 < v_min <= 1 < v_max (the background is 1).")
+        if not (0 < v_min <= 1.0 <= v_max and v_min < v_max):
+            raise ConfigError(f"velocity bounds [{v_min}, {v_max}] must satisfy 0 < v_min <= 1 <= v_max, v_min < v_max "
+                              "(the background is 1).")
         if bregman_rounds < 1:
             raise ConfigError(f"bregman_rounds={bregman_rounds} must be >= 1 (1: a plain inversion).")
         start = time.perf_counter()
@@ -158,6 +159,31 @@ class FDInversion:
             self.target = self.target + self.data - self.predicted(v)
         return FDInversionResult(self.full(v).reshape(self.n, self.n), misfits, total, self.evaluations,
                                  time.perf_counter() - start)
+
+
+PILOT_GRID = 101
+"""Nodes per axis of `pick_anomaly_sign`'s pilot inversions (at most the task's own grid)."""
+PILOT_ITERATIONS = 100
+"""L-BFGS-B iterations of each pilot: enough to tell the signs apart (scratch probes: the misfits differ 4- to 10-fold)."""
+PILOT_TV_WEIGHT = 1e-3
+"""The pilots' total-variation weight: the fd-tv row of docs/results.md."""
+
+
+def pick_anomaly_sign(problem: FDInversion, *, v_min: float = 0.5, v_max: float = 3.0,
+                      iterations: int = PILOT_ITERATIONS) -> tuple[str, dict[str, float]]:
+    """'fast' or 'slow': which one-sided bound lets an FD + TV inversion of `problem`'s data fit them better.
+
+    The model selection behind `helmholtz-inverse --anomaly auto`. The one-sided bound is the prior that
+    recovers the cylinder (docs/results.md), but it needs the anomaly's sign; a single-signed anomaly
+    explains the data far better with the right bound than with the wrong one, which can only put
+    side-lobes where the inclusion should be. Returns the sign and each pilot's relative receiver misfit.
+    `problem` sets the grid and the TV weight (the task uses PILOT_GRID and PILOT_TV_WEIGHT). Where neither
+    pilot fits the data, the choice means little: benchmarks/bench_fwi_sign.py measures where it holds.
+    """
+    misfits = {}
+    for sign, (low, high) in {"fast": (1.0, v_max), "slow": (v_min, 1.0)}.items():
+        misfits[sign] = problem.invert(iterations=iterations, v_min=low, v_max=high).misfits[-1]
+    return min(misfits, key=misfits.__getitem__), misfits
 
 
 def total_variation(velocity: Tensor, spacing: float, smoothing: float = 1e-2) -> Tensor:

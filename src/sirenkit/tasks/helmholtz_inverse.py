@@ -13,6 +13,7 @@ conjugated, with the opposite sign of the source term).
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from dataclasses import dataclass, field
@@ -28,7 +29,15 @@ from sirenkit import ops
 from sirenkit.config import check_positive
 from sirenkit.errors import ConfigError, DataError, did_you_mean
 from sirenkit.io.arrays import DEFAULT_DATA, ReceiverData, load_receiver_data, save_array
-from sirenkit.physics.fwi import FDInversion, bounded_velocity, fd_misfit, total_variation
+from sirenkit.physics.fwi import (
+    PILOT_GRID,
+    PILOT_TV_WEIGHT,
+    FDInversion,
+    bounded_velocity,
+    fd_misfit,
+    pick_anomaly_sign,
+    total_variation,
+)
 from sirenkit.physics.helmholtz import (
     FIELD_SCALE,
     cylinder_velocity,
@@ -42,8 +51,14 @@ from sirenkit.protocols import Batch, merge_loss_weights
 from sirenkit.render import DEFAULT_CHUNK_SIZE, evaluate_complex, evaluate_points
 from sirenkit.samplers import disc_points, grid
 
+log = logging.getLogger(__name__)
+
 METHODS = ("pinn", "hybrid")
 """Inversion methods: see `HelmholtzInverseConfig.method`."""
+ANOMALIES = ("any", "fast", "slow", "auto")
+"""What the velocity may do against the background: see `HelmholtzInverseConfig.anomaly`."""
+ONE_SIDED_BOUND = 0.01
+"""A one-sided bound sits this far beyond the background 1 (0.99 or 1.01): the sigmoid map reaches a bound only at infinity."""
 LOSS_WEIGHTS = {"residual_off": 1.0, "residual_on": 0.14, "data": 30.0, "background": 30.0}
 """Default weights of the FWI terms; see `HelmholtzInverseConfig.loss_weights`."""
 
@@ -97,9 +112,16 @@ class HelmholtzInverseConfig:
     slowness max(out, -0.999) + 1 (which lets the velocity run to 30)."""
     v_min: float = 0.5
     """Lowest velocity of the bounded parametrisation (--bounded-velocity, and the hybrid); below the background 1.
-    0.99 is the prior "nothing is slower than the background", true of the paper's fast cylinder (docs/guide.md)."""
+    --anomaly fast raises it to 0.99."""
     v_max: float = 3.0
-    """Highest velocity of the bounded parametrisation; above the background 1."""
+    """Highest velocity of the bounded parametrisation; above the background 1. --anomaly slow lowers it to 1.01."""
+    anomaly: str = "any"
+    """The bounded velocity's prior against the background 1. any: [v_min, v_max]. fast: nothing slower than the
+    background, [0.99, v_max]; slow: nothing faster, [v_min, 1.01]. auto (the hybrid's default): fast or slow, whichever
+    lets a quick FD + TV pilot inversion fit the data better (`physics.fwi.pick_anomaly_sign`, a few seconds; metrics.json
+    records both pilots' misfits). The one-sided bound is what recovers the cylinder (docs/results.md, table
+    fwi-methods); auto assumes only that the anomaly is single-signed, and cannot recover one that is fast in parts
+    and slow in others (use any)."""
     tv_weight: float = 0.0
     """hybrid: weight of the velocity's total variation (`physics.fwi.total_variation`) added to the receiver misfit; it
     removes the ringing a 5-source, 1-frequency inversion leaves around the inclusion, at the price of some contrast
@@ -131,6 +153,12 @@ class HelmholtzInverseConfig:
         if self.method == "pinn" and hybrid_only:
             raise ConfigError(f"{hybrid_only[0]} acts on the velocity grid of --method hybrid; the PINN has none. Drop it, "
                               "or use --method hybrid.")
+        if self.anomaly not in ANOMALIES:
+            raise ConfigError(f"unknown anomaly '{self.anomaly}'; choose one of: {', '.join(ANOMALIES)}"
+                              f"{did_you_mean(self.anomaly, ANOMALIES)}.")
+        if self.method == "pinn" and not self.bounded_velocity and self.anomaly != "any":
+            raise ConfigError(f"--anomaly {self.anomaly} bounds the velocity, which the PINN leaves free by default; add "
+                              "--bounded-velocity, or use --method hybrid.")
         if not 0.0 < self.v_min < 1.0 < self.v_max:
             raise ConfigError(f"velocity bounds v_min={self.v_min}, v_max={self.v_max} must satisfy 0 < v_min < 1 < v_max "
                               "(the background velocity is 1); e.g. --v-min 0.5 --v-max 3.")
@@ -176,9 +204,8 @@ class HelmholtzInverseTask:
     cli_examples: ClassVar[tuple[str, ...]] = (
         "sirenkit helmholtz-inverse --out runs/fwi",
         "sirenkit helmholtz-inverse --method pinn --steps 3000 --pretrain-steps 1000 --compile --out runs/fwi-pinn",
-        "sirenkit helmholtz-inverse --data $SIRENKIT_DATA/helmholtz/data_cylinder_5.mat --tv-weight 3e-3 --reference-size 201",
-        "sirenkit helmholtz-inverse --v-min 0.99 --bregman-every 200 --reference-size 201 --steps 1230 --lr-schedule cosine "
-        "--hidden-features 128 --first-omega-0 20 --tv-weight 2.5e-4 --out runs/fwi-prior",
+        "sirenkit helmholtz-inverse --data $SIRENKIT_DATA/helmholtz/data_cylinder_5.mat --anomaly fast --out runs/fwi-fast",
+        "sirenkit helmholtz-inverse --anomaly any --out runs/fwi-two-sided",
         )
 
     def __init__(self, data: ReceiverData, config: HelmholtzInverseConfig | None = None) -> None:
@@ -190,6 +217,7 @@ class HelmholtzInverseTask:
         if outside:
             raise DataError(f"source {outside[0]} lies in the PML or outside the domain; sources must satisfy |x|, |y| < {inner:g}")
         self.data = data
+        self.v_bounds, self.anomaly_metrics = self._velocity_bounds()
         self.n_sources = len(data.sources)
         self.out_features = 2 * self.n_sources + 1
         self.sources = torch.tensor(data.sources, dtype=torch.float32)
@@ -227,6 +255,21 @@ class HelmholtzInverseTask:
         _, classes = cls.variants()
         return classes[config.method](load_receiver_data(path), config)
 
+    def _velocity_bounds(self) -> tuple[tuple[float, float], dict[str, float]]:
+        """The bounds of the bounded velocity after `anomaly`, and (auto) what the pilot inversions found."""
+        cfg, found = self.config, {}
+        sign = cfg.anomaly
+        if sign == "auto":
+            pilot = FDInversion(self.data.sources, self.data.receivers, self.data.values, n=min(PILOT_GRID, cfg.reference_size),
+                                wavenumber=cfg.wavenumber, amplitude=complex(*cfg.source_amplitude), source_sigma=cfg.source_sigma,
+                                pml_width=cfg.pml_width, a0=cfg.a0, known_margin=cfg.known_margin, tv_weight=PILOT_TV_WEIGHT)
+            sign, misfits = pick_anomaly_sign(pilot, v_min=cfg.v_min, v_max=cfg.v_max)
+            log.info("--anomaly auto: %s (pilot misfit %.4f with v >= 1, %.4f with v <= 1)", sign, misfits["fast"], misfits["slow"])
+            found = {"anomaly_fast": float(sign == "fast"), "pilot_misfit_fast": misfits["fast"], "pilot_misfit_slow": misfits["slow"]}
+        bounds = {"any": (cfg.v_min, cfg.v_max), "fast": (1.0 - ONE_SIDED_BOUND, cfg.v_max),
+                  "slow": (cfg.v_min, 1.0 + ONE_SIDED_BOUND)}[sign]
+        return bounds, found
+
     def _reference_field(self, source: tuple[float, float]) -> np.ndarray:
         cfg = self.config
         slowness2 = 1.0 / float(cylinder_velocity(np.asarray(source), *self.true_model)) ** 2
@@ -260,7 +303,7 @@ class HelmholtzInverseTask:
         The reference's max(out, -0.999) + 1, or 1/v² of `bounded_velocity` with --bounded-velocity.
         """
         if self.config.bounded_velocity:
-            m = bounded_velocity(out[:, -1], self.config.v_min, self.config.v_max) ** -2
+            m = bounded_velocity(out[:, -1], *self.v_bounds) ** -2
         else:
             m = out[:, -1].clamp(min=-0.999) + 1.0
         known = coords.abs().max(-1).values > self.config.known_margin
@@ -311,7 +354,7 @@ class HelmholtzInverseTask:
                 "velocity_contrast": contrast, "velocity_contrast_true": float(truth[anomaly].mean() - truth[~anomaly].mean()),
                 "mse": mse,
                 "relative_mse": mse / float(np.nanmean(np.abs(self.reference[:, self.field_mask]) ** 2) / 2.0),
-                "data_misfit": float(misfit), "data_misfit_true_model": self.true_model_misfit}
+                "data_misfit": float(misfit), "data_misfit_true_model": self.true_model_misfit} | self.anomaly_metrics
 
     def export(self, field: nn.Module, out_dir: Path) -> list[Path]:
         """field.npy (F, n, n) complex, velocity.npy (n, n), velocity.png and fields.png (middle source)."""
@@ -365,13 +408,16 @@ class HelmholtzHybridTask(HelmholtzInverseTask):
     """
 
     field_holds_wavefields = False
-    field_presets: ClassVar[dict[str, float | int]] = {"hidden_features": 64, "first_omega_0": 10.0}
-    """A small, smooth velocity network: the FD solver, not the network, carries the wavefields."""
+    field_presets: ClassVar[dict[str, float | int]] = {"hidden_features": 128, "first_omega_0": 20.0}
+    """A small velocity network (the FD solver, not the network, carries the wavefields); 3x128 with first ω0 20 came
+    closest to the truth of the widths and ω0 tried (docs/results.md, table fwi-methods)."""
     fit_presets: ClassVar[dict[str, float | int | str]] = {
-        "steps": 630, "lr": 1e-3, "lr_schedule": "constant", "eval_every": 210, "log_every": 10, "save_every": 210}
-    """The hybrid-tv row of docs/results.md (fwi-methods): 30 steps to the background, then 600 FD steps."""
-    config_presets: ClassVar[dict[str, float | int]] = {"tv_weight": 1e-3, "reference_size": 101, "pretrain_steps": 30}
-    """Total variation on (it wins every column of the fwi-methods table), and the 101² grid it was measured on."""
+        "steps": 1230, "lr": 1e-3, "lr_schedule": "cosine", "eval_every": 410, "log_every": 10, "save_every": 200}
+    """30 steps to the background, then six Bregman rounds of 200 FD steps, lr 1e-3 on a cosine decay."""
+    config_presets: ClassVar[dict[str, float | int | str]] = {"tv_weight": 2.5e-4, "reference_size": 201, "pretrain_steps": 30,
+                                                              "bregman_every": 200, "anomaly": "auto"}
+    """Total variation with Bregman rounds on the 201² grid (the later rounds fit the data closer than the 101² grid's own
+    error), and the one-sided bound on the side the pilot inversions pick: the fwi-default row of docs/results.md."""
 
     def __init__(self, data: ReceiverData, config: HelmholtzInverseConfig | None = None) -> None:
         super().__init__(data, config)
@@ -400,7 +446,7 @@ class HelmholtzHybridTask(HelmholtzInverseTask):
 
     def velocity(self, out: Tensor) -> Tensor:
         """The bounded velocity from the network's output (N, 1). Shape: (N,)."""
-        return bounded_velocity(out[:, 0], self.config.v_min, self.config.v_max)
+        return bounded_velocity(out[:, 0], *self.v_bounds)
 
     def velocity_of(self, out: Tensor, coords: Tensor) -> Tensor:
         """The bounded velocity at `coords`, 1 beyond known_margin where the FD solver holds it. Shape: (N,)."""
