@@ -94,6 +94,8 @@ POISSON_LEVERS: dict[str, tuple[str, dict, dict]] = {
     "scale1.5": ("weight scale alpha 1.5, Adam 1e-3", {"weight_scale": 1.5}, {"optimizer": "adam"}),
     "soap3e-4": ("SOAP (heavyball), lr 3e-4", {}, {"optimizer": "soap", "lr": 3e-4}),
     "soap1e-3": ("SOAP (heavyball), lr 1e-3", {}, {"optimizer": "soap", "lr": 1e-3}),
+    "soap1e-3+scale1.5": ("SOAP (heavyball), lr 1e-3, weight scale alpha 1.5", {"weight_scale": 1.5},
+                          {"optimizer": "soap", "lr": 1e-3}),
 }
 POISSON_PAPER_DB = 32.91
 """The paper's PSNR of the cameraman 256^2 reconstructed from its (Sobel) gradient."""

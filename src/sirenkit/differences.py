@@ -25,9 +25,10 @@ def _spacing(shape: tuple[int, ...]) -> tuple[float, float]:
 def image_gradient(values: np.ndarray, *, kind: str = "sobel") -> np.ndarray:
     """Per-channel gradient (d/dy, d/dx) of an (H, W, C) image, w.r.t. coordinates in [-1, 1].
 
-    ``sobel`` is the reference code's target: the derivative smoothed with [1, 2, 1] across it,
-    so integrating it gives the image blurred by that kernel in both axes (31.7 dB on cameraman
-    256², whatever fits it). ``central`` is the plain central difference (one-sided at the border).
+    ``sobel`` is the reference code's target: the derivative smoothed with [1, 2, 1] across it.
+    Inverted with its own stencil it gives the image back; a smooth field whose exact gradient
+    matches it is a blurred image (benchmarks/bench_poisson_ceiling.py measures both).
+    ``central`` is the plain central difference (one-sided at the border).
 
     Shape:
         values: (H, W, C); returns (H, W, C, 2)

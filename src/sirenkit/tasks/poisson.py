@@ -40,7 +40,8 @@ class PoissonConfig:
     size: int = 256
     """Resize so the longer side has this many pixels, keeping the aspect (0 keeps the file's size)."""
     gradient_filter: str = "sobel"
-    """sobel (reference code; integrates to a [1,2,1]-blurred image, at most 31.7 dB on cameraman 256^2) or central."""
+    """sobel (the reference code's: the derivative smoothed with [1, 2, 1] across it; what a smooth field recovers from it
+    is in docs/results.md, Poisson) or central."""
     chunk_size: int = DEFAULT_CHUNK_SIZE
     """Points per forward pass when evaluating and exporting (bounds memory)."""
     loss_weights: dict[str, float] = field(default_factory=lambda: dict(LOSS_WEIGHTS))
