@@ -551,7 +551,9 @@ TABLES: dict[str, Callable[[], str]] = {
     **{f"convergence-poisson{suffix}": lambda name=name: convergence_psnr(
         name, "{image} (longer side {size}), from its {gradient_filter} gradient", "paper_db", "to the paper's {:g} dB",
         {"psnr": "PSNR (dB)", "psnr_gradient": "gradient PSNR (dB)"})
-       for suffix, name in (("", "convergence_poisson.json"), ("-coins", "convergence_poisson_coins.json"))},
+       for suffix, name in (("", "convergence_poisson.json"), ("-coins", "convergence_poisson_coins.json"),
+                            ("-omega15", "convergence_poisson_omega15.json"),
+                            ("-coins-omega15", "convergence_poisson_coins_omega15.json"))},
     "fresh": fresh,
 }
 
