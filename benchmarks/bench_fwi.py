@@ -41,7 +41,7 @@ import numpy as np
 import torch
 
 import sirenkit as sk
-from sirenkit.physics.fwi import FDInversion, velocity_metrics
+from sirenkit.physics.fwi import velocity_metrics
 from sirenkit.plots import save_velocity_panel
 from sirenkit.tasks.helmholtz_inverse import HelmholtzInverseConfig, HelmholtzInverseTask
 
@@ -55,10 +55,7 @@ PRETRAIN_FRACTION = 1 / 3
 
 
 def run_fd(task: HelmholtzInverseTask, args: argparse.Namespace, tv_weight: float) -> tuple[dict, np.ndarray]:
-    cfg, data = task.config, task.data
-    problem = FDInversion(data.sources, data.receivers, data.values, n=args.n, wavenumber=cfg.wavenumber, amplitude=task.amplitude,
-                          source_sigma=cfg.source_sigma, pml_width=cfg.pml_width, a0=cfg.a0, known_margin=cfg.known_margin,
-                          tv_weight=tv_weight)
+    problem = task.fd_inversion(args.n, tv_weight=tv_weight)
     if args.method == "fd-bregman":
         result = problem.invert(iterations=args.bregman_iterations, bregman_rounds=args.bregman_rounds, v_min=args.v_min)
         budget = f"{args.bregman_rounds} Bregman rounds, {result.iterations} L-BFGS iterations in all ({result.evaluations} solves)"

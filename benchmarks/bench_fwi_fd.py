@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sirenkit.physics.fwi import FDInversion, velocity_metrics
+from sirenkit.physics.fwi import velocity_metrics
 from sirenkit.tasks.helmholtz_inverse import HelmholtzInverseConfig, HelmholtzInverseTask
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -30,12 +30,9 @@ def main() -> None:
     args = parser.parse_args()
     provenance = Provenance("fwi_fd")
     task = HelmholtzInverseTask.from_config(HelmholtzInverseConfig(reference_size=args.n))
-    cfg, data = task.config, task.data
     runs = {}
     for rule, stop in (("budget", 0.0), ("discrepancy", task.true_model_misfit)):
-        problem = FDInversion(data.sources, data.receivers, data.values, n=args.n, wavenumber=cfg.wavenumber,
-                              amplitude=task.amplitude, source_sigma=cfg.source_sigma, pml_width=cfg.pml_width, a0=cfg.a0,
-                              known_margin=cfg.known_margin)
+        problem = task.fd_inversion(args.n)
         result = problem.invert(iterations=args.iterations, stop_at_misfit=stop)
         runs[rule] = {"stop_at_misfit": stop, "iterations": result.iterations, "evaluations": result.evaluations,
                       "seconds": result.seconds, "data_misfit_start": result.misfits[0], "data_misfit": result.misfits[-1],

@@ -535,7 +535,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "compare": lambda: compare("compare.json"), "compare-astronaut": lambda: compare("compare_astronaut.json"),
     "audio": audio, "video": video, "poisson": poisson, "poisson-steps": poisson_steps, "sdf": sdf, "physics": physics,
     "compile": compile_table, "demo": demo, "div2k16": div2k16, "fwi-fd": fwi_fd, "fwi-methods": fwi_methods,
-    "fwi-anomaly-sign": fwi_anomaly_sign,    "helmholtz-deepxde": helmholtz_deepxde, "pde-levers": pde_levers, "pde-defaults": pde_defaults,
+    "fwi-anomaly-sign": fwi_anomaly_sign, "helmholtz-deepxde": helmholtz_deepxde, "pde-levers": pde_levers, "pde-defaults": pde_defaults,
     "precision": precision, "minibatch": minibatch, "batched": batched, "prior": prior,
     "autoencoder": autoencoder, "reliability": reliability, "convergence": lambda: convergence("convergence.json"),
     "convergence-astronaut": lambda: convergence("convergence_astronaut.json"),

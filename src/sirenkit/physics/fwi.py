@@ -164,7 +164,7 @@ class FDInversion:
 PILOT_GRID = 101
 """Nodes per axis of `pick_anomaly_sign`'s pilot inversions (at most the task's own grid)."""
 PILOT_ITERATIONS = 100
-"""L-BFGS-B iterations of each pilot: enough to tell the signs apart (scratch probes: the misfits differ 4- to 10-fold)."""
+"""L-BFGS-B iterations of each pilot: enough to tell the signs apart (benchmarks/bench_fwi_sign.py)."""
 PILOT_TV_WEIGHT = 1e-3
 """The pilots' total-variation weight: the fd-tv row of docs/results.md."""
 

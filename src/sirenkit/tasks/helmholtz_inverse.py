@@ -217,7 +217,6 @@ class HelmholtzInverseTask:
         if outside:
             raise DataError(f"source {outside[0]} lies in the PML or outside the domain; sources must satisfy |x|, |y| < {inner:g}")
         self.data = data
-        self.v_bounds, self.anomaly_metrics = self._velocity_bounds()
         self.n_sources = len(data.sources)
         self.out_features = 2 * self.n_sources + 1
         self.sources = torch.tensor(data.sources, dtype=torch.float32)
@@ -225,6 +224,7 @@ class HelmholtzInverseTask:
         measured = torch.from_numpy(data.values.astype(np.complex64))
         self.measured = measured
         self.amplitude = complex(*config.source_amplitude)
+        self.v_bounds, self.anomaly_metrics = self._velocity_bounds()
         radius, velocity = (config.true_radius, config.true_velocity) if config.true_radius else TRUE_CYLINDER
         self.true_model = (radius, velocity)
         n = config.reference_size
@@ -255,14 +255,19 @@ class HelmholtzInverseTask:
         _, classes = cls.variants()
         return classes[config.method](load_receiver_data(path), config)
 
+    def fd_inversion(self, n: int, *, tv_weight: float = 0.0) -> FDInversion:
+        """The classical FWI problem of this task's data and equation on an n² grid (`physics.fwi.FDInversion`)."""
+        cfg = self.config
+        return FDInversion(self.data.sources, self.data.receivers, self.data.values, n=n, wavenumber=cfg.wavenumber,
+                           amplitude=self.amplitude, source_sigma=cfg.source_sigma, pml_width=cfg.pml_width, a0=cfg.a0,
+                           known_margin=cfg.known_margin, tv_weight=tv_weight)
+
     def _velocity_bounds(self) -> tuple[tuple[float, float], dict[str, float]]:
         """The bounds of the bounded velocity after `anomaly`, and (auto) what the pilot inversions found."""
         cfg, found = self.config, {}
         sign = cfg.anomaly
         if sign == "auto":
-            pilot = FDInversion(self.data.sources, self.data.receivers, self.data.values, n=min(PILOT_GRID, cfg.reference_size),
-                                wavenumber=cfg.wavenumber, amplitude=complex(*cfg.source_amplitude), source_sigma=cfg.source_sigma,
-                                pml_width=cfg.pml_width, a0=cfg.a0, known_margin=cfg.known_margin, tv_weight=PILOT_TV_WEIGHT)
+            pilot = self.fd_inversion(min(PILOT_GRID, cfg.reference_size), tv_weight=PILOT_TV_WEIGHT)
             sign, misfits = pick_anomaly_sign(pilot, v_min=cfg.v_min, v_max=cfg.v_max)
             log.info("--anomaly auto: %s (pilot misfit %.4f with v >= 1, %.4f with v <= 1)", sign, misfits["fast"], misfits["slow"])
             found = {"anomaly_fast": float(sign == "fast"), "pilot_misfit_fast": misfits["fast"], "pilot_misfit_slow": misfits["slow"]}
@@ -417,16 +422,15 @@ class HelmholtzHybridTask(HelmholtzInverseTask):
     config_presets: ClassVar[dict[str, float | int | str]] = {"tv_weight": 2.5e-4, "reference_size": 201, "pretrain_steps": 30,
                                                               "bregman_every": 200, "anomaly": "auto"}
     """Total variation with Bregman rounds on the 201² grid (the later rounds fit the data closer than the 101² grid's own
-    error), and the one-sided bound on the side the pilot inversions pick: the fwi-default row of docs/results.md."""
+    error), and the one-sided bound on the side the pilot inversions pick: the `default` row of docs/results.md's
+    fwi-methods table."""
 
     def __init__(self, data: ReceiverData, config: HelmholtzInverseConfig | None = None) -> None:
         super().__init__(data, config)
         cfg = self.config
         self.out_features = 1
         self.loss_weights = {"misfit": 1.0, "background": 1.0, "tv": cfg.tv_weight}
-        self.problem = FDInversion(data.sources, data.receivers, data.values, n=cfg.reference_size, wavenumber=cfg.wavenumber,
-                                   amplitude=self.amplitude, source_sigma=cfg.source_sigma, pml_width=cfg.pml_width, a0=cfg.a0,
-                                   known_margin=cfg.known_margin)
+        self.problem = self.fd_inversion(cfg.reference_size)
         self.free_mask = torch.from_numpy(self.problem.free)
         self.free_coords = self.nodes[self.free_mask]
         self.bregman = BregmanTarget(self.problem)
