@@ -33,6 +33,7 @@ import trimesh
 
 import sirenkit as sk
 from sirenkit.tasks import SDFConfig, SDFTask
+from sirenkit.tasks.sdf import LOSS_WEIGHTS
 from sirenkit.versions import versions
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -142,6 +143,8 @@ def main() -> None:
     parser.add_argument("--inits", default="reference",
                         help="comma-separated field inits (FieldConfig.init: reference, geometric); the mesh is fitted once per "
                              "init and weight scale")
+    parser.add_argument("--sign-weights", default=str(LOSS_WEIGHTS["sign"]),
+                        help="comma-separated weights of the sign term (SDFTask; 0: the paper's loss); the mesh is fitted once per value")
     parser.add_argument("--init-radius", type=float, default=sk.FieldConfig.init_radius,
                         help="radius of the sphere the geometric init starts from (FieldConfig.init_radius)")
     parser.add_argument("--slices", type=Path, default=None,
@@ -160,22 +163,29 @@ def main() -> None:
     field_config = sk.FieldConfig(in_features=3, out_features=1, first_omega_0=args.first_omega_0, init_radius=args.init_radius)
     rows = []
     mesh_config = SDFConfig(source=str(DATA / "meshes" / "bunny.ply"), resolution=args.resolution)
-    for init in args.inits.split(","):
-        for alpha in (float(a) for a in args.weight_scales.split(",")):
-            name = "bunny.ply (mesh)" + (f", {init} init (radius {args.init_radius:g})" if init != "reference" else "") + (
-                f", weight scale {alpha:g}" if alpha != 1.0 else "")
-            folder = "bunny" + (f"-{init}" if init != "reference" else "") + (f"-{alpha:g}" if alpha != 1.0 else "")
-            config = dataclasses.replace(field_config, weight_scale=alpha, init=init)  # an unknown init stops here, listing them
-            rows.append(run(name, mesh_config, fit, _fresh(args.runs / folder), config))
-            if args.slices:
-                args.slices.mkdir(parents=True, exist_ok=True)
-                variant = folder.removeprefix("bunny-") if folder != "bunny" else "reference"
-                shutil.copy(Path(rows[-1]["run_folder"]) / "sdf_slices.png", args.slices / f"sdf_{args.steps}_steps_{variant}_slices.png")
+    variants = [(init, float(alpha), float(sign)) for init in args.inits.split(",") for alpha in args.weight_scales.split(",")
+                for sign in args.sign_weights.split(",")]
+    for init, alpha, sign in variants:
+        name = "bunny.ply (mesh)" + (f", {init} init (radius {args.init_radius:g})" if init != "reference" else "") + (
+            f", weight scale {alpha:g}" if alpha != 1.0 else "") + (f", sign weight {sign:g}" if sign != LOSS_WEIGHTS["sign"] else "")
+        folder = "bunny" + (f"-{init}" if init != "reference" else "") + (f"-{alpha:g}" if alpha != 1.0 else "") + (
+            f"-sign{sign:g}" if sign != LOSS_WEIGHTS["sign"] else "")
+        config = dataclasses.replace(field_config, weight_scale=alpha, init=init)  # an unknown init stops here, listing them
+        task_config = dataclasses.replace(mesh_config, loss_weights={"sign": sign})
+        rows.append(run(name, task_config, fit, _fresh(args.runs / folder), config) | {"sign_weight": sign})
+        if args.slices:
+            args.slices.mkdir(parents=True, exist_ok=True)
+            variant = folder.removeprefix("bunny-") if folder != "bunny" else "reference"
+            shutil.copy(Path(rows[-1]["run_folder"]) / "sdf_slices.png", args.slices / f"sdf_{args.steps}_steps_{variant}_slices.png")
     if args.scan:
         scan_config = SDFConfig(source=str(DATA / "meshes" / "bunny_scan000.ply"), reference=mesh_config.source,
                                 resolution=args.resolution, trim=0.01)
         scan_fit = sk.FitConfig(**{**fit.__dict__, "steps": args.scan_steps})
-        rows.append(run("bunny_scan000.ply (raw scan, scanned part)", scan_config, scan_fit, _fresh(args.runs / "scan"), field_config))
+        for sign in sorted({float(w) for w in args.sign_weights.split(",")}):
+            name = "bunny_scan000.ply (raw scan, scanned part)" + (f", sign weight {sign:g}" if sign != LOSS_WEIGHTS["sign"] else "")
+            folder = "scan" + (f"-sign{sign:g}" if sign != LOSS_WEIGHTS["sign"] else "")
+            rows.append(run(name, dataclasses.replace(scan_config, loss_weights={"sign": sign}), scan_fit, _fresh(args.runs / folder),
+                            field_config) | {"sign_weight": sign})
     if args.docs:
         args.docs.mkdir(parents=True, exist_ok=True)
         pictured = [(rows[0], "sdf_bunny")] + [(r, "sdf_scan") for r in rows if r["input"].startswith("bunny_scan")]

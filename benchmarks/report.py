@@ -274,6 +274,19 @@ def sdf_init(*files: tuple[str, str]) -> str:
     return table(header, rows) + f"\n\nMeshed at {', '.join(f'{n}³' for n in resolutions)}. " + source(*(name for name, _ in files))
 
 
+def sdf_sign(name: str) -> str:
+    """The sign term's weight on the bunny mesh and its raw scan at equal steps: the mesh metrics and the interior."""
+    r = result(name)
+    rows = [[row["input"].split(", sign weight")[0], row["normals"], f(row["sign_weight"], "g"), row["steps"],
+             f(row["train_seconds"], ".0f"), f(row["chamfer_l1"], ".5f"), f(row["normal_consistency"], ".4f"),
+             f(row["f_score"], ".4f"), f"{row['precision']:.4f} / {row['recall']:.4f}",
+             f(row["inside_negative"], ".3f") if "inside_negative" in row else "–",
+             f(row["outside_positive"], ".3f") if "outside_positive" in row else "–"] for row in r["rows"]]
+    header = ["input", "normals", "sign weight", "steps", "train s", "Chamfer-L1", "normal consistency", "F-score@1%",
+              "precision / recall", "inside < 0 (truth 1)", "outside > 0 (truth 1)"]
+    return table(header, rows) + f"\n\nMeshed at {r['resolution']}³. " + source(name)
+
+
 def physics() -> str:
     return result("physics.json")["markdown"] + "\n\n" + source("physics.json")
 
@@ -541,6 +554,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "convergence-astronaut": lambda: convergence("convergence_astronaut.json"),
     "convergence-combo": lambda: convergence("convergence_combo.json"),
     "convergence-sdf": lambda: sdf(("sdf_300_steps.json",)),
+    "convergence-sdf-sign": lambda: sdf_sign("sdf_sign_300_steps.json"),
     "convergence-sdf-init": lambda: sdf_init(("sdf_init_300_steps_nearlinear.json", ", first version (nearly linear layers)"),
                                              ("sdf_init_300_steps.json", " (final: waves, half the units), radius 0.5"),
                                              ("sdf_init_300_steps_r07.json", " (final), --init-radius 0.7")),

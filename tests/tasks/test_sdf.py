@@ -36,7 +36,7 @@ def test_fit_sphere_matches_the_analytic_sdf_near_the_surface(device):
 
 def test_losses_are_the_named_reference_terms():
     task = SDFTask(sphere_surface(500), config=SDFConfig())
-    assert task.loss_weights == {"sdf": 3e3, "off_surface": 1e2, "normal": 1e2, "eikonal": 5e1}
+    assert task.loss_weights == {"sdf": 3e3, "off_surface": 1e2, "normal": 1e2, "eikonal": 5e1, "sign": 3e3}
     batch = task.sample(1, torch.Generator().manual_seed(0), batch_size=100)
     assert batch.coords.shape == (200, 3) and int(batch.targets["on_surface"].sum()) == 100
 
@@ -48,12 +48,37 @@ def test_losses_are_the_named_reference_terms():
 
     terms = SDFTask.losses(task, Exact(), batch)
     assert terms["sdf"].item() < 1e-6 and terms["normal"].item() < 1e-6 and terms["eikonal"].item() < 1e-6
+    assert terms["sign"].item() == 0.0
     uniform = batch.coords[100:]
     expected = torch.exp(-100 * ((uniform - center).norm(dim=1) - task.normalization.scale).abs()).sum() / 200
     assert terms["off_surface"].item() == pytest.approx(expected.item(), rel=1e-5)
     without = SDFTask(sphere_surface(500), config=SDFConfig(normals=False))
-    assert "normal" not in without.loss_weights
+    assert "normal" not in without.loss_weights and "sign" not in without.loss_weights
     assert set(without.losses(Exact(), without.sample(1, torch.Generator(), batch_size=10))) == {"sdf", "off_surface", "eikonal"}
+
+
+def test_sign_term_knows_inside_from_outside_and_punishes_a_ghost_pocket():
+    """The side of each uniform point from its nearest oriented surface point agrees with the sphere's analytic inside;
+    the term is 0 for the true SDF and positive for a field that is right outside but positive in a pocket inside."""
+    task = SDFTask(sphere_surface(4000), config=SDFConfig())
+    batch = task.sample(1, torch.Generator().manual_seed(0), batch_size=2000)
+    center = torch.tensor(task.normalization.to_unit(np.zeros((1, 3)))[0]).float()
+    radius = task.normalization.scale
+    distance = (batch.coords[2000:] - center).norm(dim=1) - radius
+    side = batch.targets["side"]
+    clear = distance.abs() > 0.07  # the term leaves points within a grid spacing (2/63) of the surface out
+    assert torch.equal(side[clear], torch.sign(distance[clear]))
+    assert float((side[distance.abs() < 0.01] == 0).float().mean()) == 1.0
+
+    class Pocket(torch.nn.Module):  # the true SDF, positive again within 0.3 of the centre: a ghost surface inside
+        def forward(self, coords):
+            r = (coords - center).norm(dim=-1, keepdim=True)
+            return torch.where(r < 0.3, 0.3 - r, r - radius)
+
+    pocket = SDFTask.losses(task, Pocket(), batch)["sign"].item()
+    assert pocket > 0.0 and task.losses(Pocket(), batch)["sdf"].item() < 1e-6
+    expected = float(torch.relu(0.3 - (batch.coords[2000:] - center).norm(dim=1))[side < 0].sum()) / 4000
+    assert pocket == pytest.approx(expected, rel=1e-4)
 
 
 def test_cli_run_exports_mesh_in_original_units_and_remeshes(tmp_path, capsys):
