@@ -81,14 +81,14 @@ def run_neural(task: HelmholtzInverseTask, field_config: sk.FieldConfig, fit: sk
             "fit": asdict(fit), "history": history, **velocity_metrics(velocity, task.true_velocity, task.inside)}, velocity
 
 
-def run_default(data: str) -> tuple[dict, np.ndarray, dict]:
-    """`sirenkit helmholtz-inverse --data DATA` as a user runs it: its metrics, its velocity and its resolved config."""
+def run_default(data: str, seed: int) -> tuple[dict, np.ndarray, dict]:
+    """`sirenkit helmholtz-inverse --data DATA --seed SEED` as a user runs it: its metrics, its velocity and its resolved config."""
     from sirenkit.cli.main import main as cli
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run"
         start = time.perf_counter()
-        if cli(["helmholtz-inverse", "--data", data, "--quiet", "--out", str(out)]) != 0:
+        if cli(["helmholtz-inverse", "--data", data, "--seed", str(seed), "--quiet", "--out", str(out)]) != 0:
             raise SystemExit("the default command failed")
         seconds = time.perf_counter() - start
         metrics = json.loads((out / "metrics.json").read_text())
@@ -99,7 +99,7 @@ def run_default(data: str) -> tuple[dict, np.ndarray, dict]:
                      f"(after {config['task_config']['pretrain_steps']} pretraining)",
            "seconds": seconds, "train_seconds": metrics["train_seconds"], "data_misfit": metrics["data_misfit"],
            "velocity_min": float(velocity.min()), "velocity_max": float(velocity.max()), "config": config,
-           "anomaly_picked": "fast" if metrics["anomaly_fast"] else "slow",
+           "seed": config["fit"]["seed"], "anomaly_picked": "fast" if metrics["anomaly_fast"] else "slow",
            "pilot_misfit_fast": metrics["pilot_misfit_fast"], "pilot_misfit_slow": metrics["pilot_misfit_slow"]}
     row |= {k: metrics[k] for k in ("velocity_mae", "velocity_rmse", "velocity_mae_start", "velocity_contrast")}
     return row, velocity, config
@@ -130,6 +130,7 @@ def main() -> None:
     parser.add_argument("--bregman-iterations", type=int, default=100, help="fd-bregman: L-BFGS iterations per round")
     parser.add_argument("--v-min", type=float, default=0.5,
                         help="lower velocity bound of every method but the PINN (1: nothing slower than the background)")
+    parser.add_argument("--seed", type=int, default=0, help="the neural methods' seed (their network's init; default: the command's --seed), to see the spread")
     parser.add_argument("--picture", type=Path, default=None, help="also save the fitted and true velocity side by side here")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default); 1 when other work shares the CPU")
     parser.add_argument("--out", type=Path, default=None, help="default: benchmarks/results/fwi_method_<method>.json")
@@ -141,7 +142,7 @@ def main() -> None:
     base = HelmholtzInverseConfig(data=data, reference_size=args.n)
     tv_weight = args.tv_weight if args.method.endswith(("-tv", "-bregman")) else 0.0
     if args.method == "default":
-        row, velocity, config = run_default(data)
+        row, velocity, config = run_default(data, args.seed)
         task = HelmholtzInverseTask.from_config(HelmholtzInverseConfig(data=data, reference_size=config["task_config"]["reference_size"]))
         args.n = task.config.reference_size
         tv_weight = config["task_config"]["tv_weight"]
@@ -154,7 +155,7 @@ def main() -> None:
                                            "bounded_velocity": args.method == "pinn-bounded"})
         task = HelmholtzInverseTask.from_config(config)
         fit = sk.FitConfig(steps=args.pinn_steps, lr=args.pinn_lr, lr_schedule="cosine", lr_final=0.1, batch_size=args.batch_size,
-                           eval_every=max(args.pinn_steps // 5, 1), save_every=10**9, device="cpu")
+                           eval_every=max(args.pinn_steps // 5, 1), save_every=10**9, device="cpu", seed=args.seed)
         row, velocity = run_neural(task, sk.FieldConfig(), fit, f"{args.pinn_steps} steps ({config.pretrain_steps} pretraining) "
                                                       f"of {args.batch_size} points")
     else:
@@ -166,8 +167,7 @@ def main() -> None:
         steps = {"hybrid": args.hybrid_steps, "hybrid-tv": args.hybrid_tv_steps,
                  "hybrid-bregman": args.hybrid_pretrain + args.bregman_rounds * args.bregman_every}[args.method]
         fit = sk.FitConfig(steps=steps, lr=args.hybrid_lr, lr_schedule=args.hybrid_schedule, optimizer=args.hybrid_optimizer,
-                           eval_every=max(steps // 5, 1),
-                           save_every=10**9, device="cpu")
+                           eval_every=max(steps // 5, 1), save_every=10**9, device="cpu", seed=args.seed)
         row, velocity = run_neural(task, field_config, fit, f"{steps - args.hybrid_pretrain} FD steps "
                                                   f"(after {args.hybrid_pretrain} pretraining)")
     report = {"method": args.method, "data": "helmholtz/data_cylinder_5.mat", "grid": args.n, "true_model": list(task.true_model),

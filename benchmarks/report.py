@@ -314,9 +314,12 @@ FWI_METHODS = {"fd": "FD adjoint state, L-BFGS-B on the grid", "fd-tv": "FD adjo
                "hybrid-bregman-omega20": "the same with a sharper velocity network, `--first-omega-0 20`",
                "hybrid-bregman-cosine": "the same with ω0 20, TV 5e-4 and lr 1e-3 on a cosine schedule",
                "hybrid-bregman-width128": "the same with a 3x128 velocity network, ω0 20, TV 2.5e-4, lr 1e-3 cosine",
+               "hybrid-bregman-width256": "the 3x128 settings with a 3x256 velocity network",
                "hybrid-bregman-two-sided": "the 3x128 settings without the prior: bounds [0.5, 3]",
                "hybrid-bregman-soap": "hybrid + TV + Bregman, v ≥ 0.99, 201², with SOAP at lr 3e-4",
-               "default": "**`sirenkit helmholtz-inverse`'s default**: the 3x128 row's settings with `--anomaly auto`"}
+               "default": "**`sirenkit helmholtz-inverse`'s default**: the 3x128 row's settings with `--anomaly auto`",
+               "default_seed1": "the default with `--seed 1` (another init of the velocity network)",
+               "default_seed2": "the default with `--seed 2`"}
 
 
 def fwi_methods() -> str:
