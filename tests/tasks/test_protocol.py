@@ -48,7 +48,7 @@ def test_batch_size_counts_training_points_and_zero_takes_them_all(name, tiny_ta
 
 def test_partial_loss_weights_keep_the_other_defaults():
     config = SDFConfig(loss_weights={"eikonal": 10})
-    assert config.loss_weights == {"sdf": 3e3, "off_surface": 1e2, "normal": 1e2, "eikonal": 10.0}
+    assert config.loss_weights == {"sdf": 3e3, "off_surface": 1e2, "normal": 1e2, "eikonal": 10.0, "sign": 3e3}
     assert SDFTask(sphere_surface(500), config=config).loss_weights == config.loss_weights
 
 
