@@ -130,7 +130,8 @@ def main() -> None:
     parser.add_argument("--bregman-iterations", type=int, default=100, help="fd-bregman: L-BFGS iterations per round")
     parser.add_argument("--v-min", type=float, default=0.5,
                         help="lower velocity bound of every method but the PINN (1: nothing slower than the background)")
-    parser.add_argument("--seed", type=int, default=0, help="the neural methods' seed (their network's init; default: the command's --seed), to see the spread")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="the neural methods' seed (their network's init; default: the command's --seed), to see the spread")
     parser.add_argument("--picture", type=Path, default=None, help="also save the fitted and true velocity side by side here")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default); 1 when other work shares the CPU")
     parser.add_argument("--out", type=Path, default=None, help="default: benchmarks/results/fwi_method_<method>.json")
