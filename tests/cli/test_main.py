@@ -157,3 +157,16 @@ def test_old_two_level_commands_still_work_with_a_warning(tmp_path, capsys):
         main(["prior", "train", "--help"])
     captured = capsys.readouterr()
     assert "'sirenkit prior train' is now 'sirenkit prior-train'" in captured.err and "--model MODEL" in captured.out
+
+
+@pytest.mark.parametrize("command", ["sdf", "poisson", "helmholtz"])
+def test_loss_weight_help_names_the_tasks_terms_and_their_defaults(command, capsys):
+    """`--loss-weight` is only useful if the user can see which terms there are: --help lists each with its default."""
+    from sirenkit.tasks import TASKS
+
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    listed = text.split("Terms and default weights:")[1]
+    for name, weight in TASKS[command].config().loss_weights.items():
+        assert f"{name} {weight:g}" in listed

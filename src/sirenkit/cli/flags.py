@@ -11,7 +11,7 @@ import dataclasses
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -107,8 +107,9 @@ def add_size_flag(group: argparse._ActionsContainer, *, pair: bool, default: Any
                        help=f"{forms}: {help_text.removeprefix('H W: ')}")
 
 
-def add_run_flags(parser: argparse.ArgumentParser, default_out: str, *, loss_weights: bool = True) -> None:
-    """--out, --config, --resume, --overwrite, --quiet (and --loss-weight), the same for every training command."""
+def add_run_flags(parser: argparse.ArgumentParser, default_out: str, *, loss_weights: Mapping[str, float] | None = None) -> None:
+    """--out, --config, --resume, --overwrite, --quiet (and, given the task's default `loss_weights`, --loss-weight), the
+    same for every training command."""
     run = parser.add_argument_group("run folder")
     run.add_argument("--out", type=Path, default=None, help=f"run folder (default: {default_out})")
     run.add_argument("--config", type=Path, default=None,
@@ -120,8 +121,11 @@ def add_run_flags(parser: argparse.ArgumentParser, default_out: str, *, loss_wei
                      help="also write RUN/tensorboard/: every loss term, the metrics, the fit's images and the config "
                           "(pip install 'sirenkit[tensorboard]'; watch with tensorboard --logdir runs/)")
     if loss_weights:
+        terms = ", ".join(f"{name} {weight:g}" for name, weight in loss_weights.items())
+        example = next(iter(loss_weights))
         run.add_argument("--loss-weight", action="append", default=[], metavar="NAME=VALUE", dest="loss_weight",
-                         help="weight of one loss term, repeatable (e.g. --loss-weight eikonal=50); the other terms keep theirs")
+                         help=f"weight of one loss term, repeatable (e.g. --loss-weight {example}=1); the other terms keep "
+                              f"theirs. Terms and default weights: {terms}")
 
 
 def parse_loss_weights(items: Sequence[str]) -> dict[str, float]:

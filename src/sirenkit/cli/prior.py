@@ -29,7 +29,7 @@ def add_prior_train_parser(sub: argparse._SubParsersAction, name: str = "prior-t
                "  torchrun --nproc-per-node 2 -m sirenkit prior-train --model hypernet-set --steps 300 --out runs/prior-set\n",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     add_dataclass_flags(p, PriorConfig, "prior options")
-    add_run_flags(p, "runs/prior-<model>", loss_weights=False)
+    add_run_flags(p, "runs/prior-<model>")
     p.set_defaults(handler=train, task="prior")
 
 

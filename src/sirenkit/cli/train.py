@@ -55,7 +55,8 @@ def add_task_parser(sub: argparse._SubParsersAction, command: str) -> None:
                             defaults=FieldConfig(**spec.field_presets))
     add_dataclass_flags(p, FitConfig, "training options", skip=spec.unused_fit_options,
                         defaults=FitConfig(**(CLI_FIT_DEFAULTS | spec.fit_presets)))
-    add_run_flags(p, f"runs/{name}-<source>, numbered if it exists", loss_weights="loss_weights" in field_docs(spec.config))
+    add_run_flags(p, f"runs/{name}-<source>, numbered if it exists",
+                  loss_weights=defaults.loss_weights if "loss_weights" in field_docs(spec.config) else None)
     p.set_defaults(handler=train, task=name)
 
 
