@@ -563,8 +563,9 @@ TABLES: dict[str, Callable[[], str]] = {
                                              ("sdf_init_300_steps_r07.json", " (final), --init-radius 0.7")),
     "convergence-audio": lambda: convergence_audio("convergence_audio.json"),
     "convergence-audio-counting": lambda: convergence_audio("convergence_audio_counting.json"),
-    "convergence-video": lambda: convergence_psnr("convergence_video.json", "{clip}", "target_db", "to {:g} dB",
-                                                  {"psnr": "mean frame PSNR (dB)"}),
+    **{name: lambda file=file: convergence_psnr(file, "{clip}", "target_db", "to {:g} dB", {"psnr": "mean frame PSNR (dB)"})
+       for name, file in (("convergence-video", "convergence_video.json"),
+                          ("convergence-video-frames100", "convergence_video_frames100.json"))},
     **{f"convergence-poisson{suffix}": lambda name=name: convergence_psnr(
         name, "{image} (longer side {size}), from its {gradient_filter} gradient", "paper_db", "to the paper's {:g} dB",
         {"psnr": "PSNR (dB)", "psnr_gradient": "gradient PSNR (dB)"})
