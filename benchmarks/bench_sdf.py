@@ -130,6 +130,11 @@ def markdown(rows: list[dict], resolution: int) -> str:
     return "\n".join(lines)
 
 
+def _sign_suffix(sign: float, prefix: str) -> str:
+    """What a row's name or folder adds for a sign-term weight other than the task's default (nothing for the default)."""
+    return f"{prefix}{sign:g}" if sign != LOSS_WEIGHTS["sign"] else ""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=SDFTask.fit_presets["steps"])
@@ -167,9 +172,9 @@ def main() -> None:
                 for sign in args.sign_weights.split(",")]
     for init, alpha, sign in variants:
         name = "bunny.ply (mesh)" + (f", {init} init (radius {args.init_radius:g})" if init != "reference" else "") + (
-            f", weight scale {alpha:g}" if alpha != 1.0 else "") + (f", sign weight {sign:g}" if sign != LOSS_WEIGHTS["sign"] else "")
+            f", weight scale {alpha:g}" if alpha != 1.0 else "") + _sign_suffix(sign, ", sign weight ")
         folder = "bunny" + (f"-{init}" if init != "reference" else "") + (f"-{alpha:g}" if alpha != 1.0 else "") + (
-            f"-sign{sign:g}" if sign != LOSS_WEIGHTS["sign"] else "")
+            _sign_suffix(sign, "-sign"))
         config = dataclasses.replace(field_config, weight_scale=alpha, init=init)  # an unknown init stops here, listing them
         task_config = dataclasses.replace(mesh_config, loss_weights={"sign": sign})
         rows.append(run(name, task_config, fit, _fresh(args.runs / folder), config) | {"sign_weight": sign})
@@ -182,10 +187,9 @@ def main() -> None:
                                 resolution=args.resolution, trim=0.01)
         scan_fit = sk.FitConfig(**{**fit.__dict__, "steps": args.scan_steps})
         for sign in sorted({float(w) for w in args.sign_weights.split(",")}):
-            name = "bunny_scan000.ply (raw scan, scanned part)" + (f", sign weight {sign:g}" if sign != LOSS_WEIGHTS["sign"] else "")
-            folder = "scan" + (f"-sign{sign:g}" if sign != LOSS_WEIGHTS["sign"] else "")
-            rows.append(run(name, dataclasses.replace(scan_config, loss_weights={"sign": sign}), scan_fit, _fresh(args.runs / folder),
-                            field_config) | {"sign_weight": sign})
+            rows.append(run("bunny_scan000.ply (raw scan, scanned part)" + _sign_suffix(sign, ", sign weight "),
+                            dataclasses.replace(scan_config, loss_weights={"sign": sign}), scan_fit,
+                            _fresh(args.runs / ("scan" + _sign_suffix(sign, "-sign"))), field_config) | {"sign_weight": sign})
     if args.docs:
         args.docs.mkdir(parents=True, exist_ok=True)
         pictured = [(rows[0], "sdf_bunny")] + [(r, "sdf_scan") for r in rows if r["input"].startswith("bunny_scan")]

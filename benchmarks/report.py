@@ -257,6 +257,18 @@ def sdf(names: tuple[str, ...] = ("sdf.json", "sdf_omega15.json")) -> str:
                   "precision / recall"], rows) + "\n\n" + source(*names)
 
 
+SDF_MESH_HEADER = ["steps", "train s", "Chamfer-L1", "normal consistency", "F-score@1%", "precision / recall",
+                   "inside < 0 (truth 1)", "outside > 0 (truth 1)"]
+
+
+def sdf_mesh_columns(row: dict) -> list:
+    """The SDF_MESH_HEADER columns of a bench_sdf.py row ("–" where the solid-interior check did not run: a raw scan)."""
+    return [row["steps"], f(row["train_seconds"], ".0f"), f(row["chamfer_l1"], ".5f"), f(row["normal_consistency"], ".4f"),
+            f(row["f_score"], ".4f"), f"{row['precision']:.4f} / {row['recall']:.4f}",
+            f(row["inside_negative"], ".3f") if "inside_negative" in row else "–",
+            f(row["outside_positive"], ".3f") if "outside_positive" in row else "–"]
+
+
 def sdf_init(*files: tuple[str, str]) -> str:
     """Field inits on the bunny at equal steps: the mesh metrics and whether the inside is solid; (file, label of its geometric init)."""
     rows = []
@@ -264,12 +276,8 @@ def sdf_init(*files: tuple[str, str]) -> str:
         r = result(name)
         for row in r["rows"]:
             init = row.get("init", "reference")
-            rows.append([init + (label if init == "geometric" else ""), f(row.get("weight_scale", 1.0), "g"), row["steps"],
-                         f(row["train_seconds"], ".0f"), f(row["chamfer_l1"], ".5f"), f(row["normal_consistency"], ".4f"),
-                         f(row["f_score"], ".4f"), f"{row['precision']:.4f} / {row['recall']:.4f}", f(row["inside_negative"], ".3f"),
-                         f(row["outside_positive"], ".3f")])
-    header = ["init", "α", "steps", "train s", "Chamfer-L1", "normal consistency", "F-score@1%", "precision / recall",
-              "inside < 0 (truth 1)", "outside > 0 (truth 1)"]
+            rows.append([init + (label if init == "geometric" else ""), f(row.get("weight_scale", 1.0), "g"), *sdf_mesh_columns(row)])
+    header = ["init", "α", *SDF_MESH_HEADER]
     resolutions = sorted({result(name)["resolution"] for name, _ in files})
     return table(header, rows) + f"\n\nMeshed at {', '.join(f'{n}³' for n in resolutions)}. " + source(*(name for name, _ in files))
 
@@ -277,13 +285,9 @@ def sdf_init(*files: tuple[str, str]) -> str:
 def sdf_sign(name: str) -> str:
     """The sign term's weight on the bunny mesh and its raw scan at equal steps: the mesh metrics and the interior."""
     r = result(name)
-    rows = [[row["input"].split(", sign weight")[0], row["normals"], f(row["sign_weight"], "g"), row["steps"],
-             f(row["train_seconds"], ".0f"), f(row["chamfer_l1"], ".5f"), f(row["normal_consistency"], ".4f"),
-             f(row["f_score"], ".4f"), f"{row['precision']:.4f} / {row['recall']:.4f}",
-             f(row["inside_negative"], ".3f") if "inside_negative" in row else "–",
-             f(row["outside_positive"], ".3f") if "outside_positive" in row else "–"] for row in r["rows"]]
-    header = ["input", "normals", "sign weight", "steps", "train s", "Chamfer-L1", "normal consistency", "F-score@1%",
-              "precision / recall", "inside < 0 (truth 1)", "outside > 0 (truth 1)"]
+    rows = [[row["input"].split(", sign weight")[0], row["normals"], f(row["sign_weight"], "g"), *sdf_mesh_columns(row)]
+            for row in r["rows"]]
+    header = ["input", "normals", "sign weight", *SDF_MESH_HEADER]
     return table(header, rows) + f"\n\nMeshed at {r['resolution']}³. " + source(name)
 
 

@@ -37,6 +37,7 @@ from sirenkit.physics.fwi import (
     fd_misfit,
     pick_anomaly_sign,
     total_variation,
+    velocity_metrics,
 )
 from sirenkit.physics.helmholtz import (
     FIELD_SCALE,
@@ -349,14 +350,11 @@ class HelmholtzInverseTask:
     def score(self, fields: np.ndarray, velocity: np.ndarray, at_receivers: np.ndarray) -> dict[str, float]:
         """The metrics of fields (F, n, n), velocity (n, n) on the reference grid and the fields at the receivers (R, F)."""
         truth = self.true_velocity[self.inside]
-        error = velocity[self.inside] - truth
+        anomaly = truth != 1.0
         mse = float(np.mean(np.abs(fields[:, self.field_mask] - self.reference[:, self.field_mask]) ** 2) / 2.0)
         misfit = np.linalg.norm(at_receivers - self.data.values) / np.linalg.norm(self.data.values)
-        anomaly = self.true_velocity[self.inside] != 1.0
-        contrast = float(velocity[self.inside][anomaly].mean() - velocity[self.inside][~anomaly].mean())
-        return {"velocity_mae": float(np.mean(np.abs(error))), "velocity_rmse": float(np.sqrt(np.mean(error**2))),
-                "velocity_mae_start": float(np.mean(np.abs(1.0 - truth))),
-                "velocity_contrast": contrast, "velocity_contrast_true": float(truth[anomaly].mean() - truth[~anomaly].mean()),
+        return velocity_metrics(velocity, self.true_velocity, self.inside) | {
+                "velocity_contrast_true": float(truth[anomaly].mean() - truth[~anomaly].mean()),
                 "mse": mse,
                 "relative_mse": mse / float(np.nanmean(np.abs(self.reference[:, self.field_mask]) ** 2) / 2.0),
                 "data_misfit": float(misfit), "data_misfit_true_model": self.true_model_misfit} | self.anomaly_metrics

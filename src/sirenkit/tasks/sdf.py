@@ -160,16 +160,16 @@ class SDFTask:
         n = len(self.points) if batch_size <= 0 else batch_size
         device = self.points.device
         index = torch.randint(len(self.points), (n,), generator=generator).to(device)
-        uniform = (torch.rand((n, 3), generator=generator) * 2.0 - 1.0).to(device)
+        uniform = torch.rand((n, 3), generator=generator) * 2.0 - 1.0  # on the CPU, where the side grid is
         targets = {"on_surface": torch.arange(2 * n, device=device) < n}
         if self.normals is not None:
             targets["normals"] = self.normals[index]
         if self.side is not None:
-            node = ((uniform.cpu() + 1.0) * (SIDE_GRID - 1) / 2.0).round().long()
+            node = ((uniform + 1.0) * (SIDE_GRID - 1) / 2.0).round().long()
             offset = self.side[node[:, 0], node[:, 1], node[:, 2]]
             near = offset.abs() <= 2.0 / (SIDE_GRID - 1)  # within a node spacing: the node's side may not be the point's
             targets["side"] = torch.where(near, 0.0, torch.sign(offset)).to(device)
-        return Batch(torch.cat([self.points[index], uniform]), targets)
+        return Batch(torch.cat([self.points[index], uniform.to(device)]), targets)
 
     def losses(self, field: nn.Module, batch: Batch) -> dict[str, Tensor]:
         on = batch.targets["on_surface"]
@@ -270,10 +270,11 @@ def side_grid(points: np.ndarray, normals: np.ndarray, *, size: int = SIDE_GRID,
     term looks up the nearest node and leaves points within a node spacing of the surface out.
     """
     take = np.random.default_rng(0).choice(len(points), min(samples, len(points)), replace=False)
+    points, normals = points[take], normals[take]
     axis = np.linspace(-1.0, 1.0, size)
     nodes = np.stack(np.meshgrid(axis, axis, axis, indexing="ij"), -1).reshape(-1, 3)
-    _, nearest = cKDTree(points[take]).query(nodes)
-    offset = np.einsum("ij,ij->i", nodes - points[take][nearest], normals[take][nearest])
+    _, nearest = cKDTree(points).query(nodes)
+    offset = np.einsum("ij,ij->i", nodes - points[nearest], normals[nearest])
     return torch.from_numpy(offset.reshape(size, size, size)).float()
 
 
