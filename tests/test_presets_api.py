@@ -78,14 +78,14 @@ print(matplotlib.get_backend())
     assert done.stdout.strip().splitlines()[-1] == "svg"
 
 
-def test_a_method_that_builds_another_task_starts_from_that_task_presets(tmp_path):
+def test_a_method_that_builds_another_task_starts_from_that_task_presets(tmp_path, data_dir):
     """--method hybrid and --problem dirichlet build other classes, whose presets (not the PINN's) start the run; flags win."""
     from sirenkit.tasks.helmholtz_dirichlet import HelmholtzDirichletTask
     from sirenkit.tasks.helmholtz_inverse import HelmholtzHybridTask, HelmholtzInverseTask
 
     out = tmp_path / "hybrid"
-    assert main(["helmholtz-inverse", "--method", "hybrid", "--steps", "2", "--pretrain-steps", "1", "--reference-size", "31",
-                 "--lr", "5e-4", "--quiet", "--out", str(out)]) == 0
+    assert main(["helmholtz-inverse", "--method", "hybrid", "--data", str(data_dir / "helmholtz" / "data_cylinder_5.mat"),
+                 "--steps", "2", "--pretrain-steps", "1", "--reference-size", "31", "--lr", "5e-4", "--quiet", "--out", str(out)]) == 0
     config = json.loads((out / "config.json").read_text())
     assert config["fit"]["lr"] == 5e-4 and config["task_config"]["reference_size"] == 31  # flags win
     assert config["task_config"]["tv_weight"] == HelmholtzHybridTask.config_presets["tv_weight"] > 0
