@@ -115,7 +115,7 @@ class TaskSpec:
 
     @property
     def cli_examples(self) -> tuple[str, ...]:
-        """Two commands that run on a laptop CPU in about a minute, shown at the end of --help."""
+        """Example commands, shown at the end of --help."""
         return tuple(getattr(self.task, "cli_examples", ()))
 
     @property

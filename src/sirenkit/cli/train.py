@@ -43,7 +43,7 @@ def add_task_parser(sub: argparse._SubParsersAction, command: str) -> None:
     summary = COMMANDS[command].summary
     p = sub.add_parser(
         command, help=summary, description=f"{summary}\n\n{OMEGA_HELP}\n\n{PRECEDENCE}",
-        epilog="Examples (each runs on a laptop CPU in about a minute):\n" + "".join(f"  {e}\n" for e in examples)
+        epilog="Examples:\n" + "".join(f"  {e}\n" for e in examples)
         + _variant_help(spec), formatter_class=argparse.RawDescriptionHelpFormatter)
     defaults = spec.config()
     for positional in spec.positionals:
