@@ -323,7 +323,10 @@ FWI_METHODS = {"fd": "FD adjoint state, L-BFGS-B on the grid", "fd-tv": "FD adjo
                "hybrid-bregman-soap": "hybrid + TV + Bregman, v ≥ 0.99, 201², with SOAP at lr 3e-4",
                "default": "**`sirenkit helmholtz-inverse`'s default**: the 3x128 row's settings with `--anomaly auto`",
                "default_seed1": "the default with `--seed 1` (another init of the velocity network)",
-               "default_seed2": "the default with `--seed 2`"}
+               "default_seed2": "the default with `--seed 2`",
+               "default-six-rounds": "the default before eight rounds: six Bregman rounds, `--steps 1230`",
+               "default-six-rounds_seed1": "the same with `--seed 1`",
+               "default-six-rounds_seed2": "the same with `--seed 2`"}
 
 
 def fwi_methods() -> str:
