@@ -239,6 +239,7 @@ def interpolation_baseline(task: ImageTask) -> dict[str, float]:
 
 
 def run_official(task: ImageTask, seconds: float, eval_every: int) -> tuple[dict, torch.nn.Module]:
+    """The official recipe until its cap or until its training pixels reach the last target, whichever comes first."""
     torch.manual_seed(0)
     model = official_siren(out_features=task.out_features)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
@@ -252,6 +253,8 @@ def run_official(task: ImageTask, seconds: float, eval_every: int) -> tuple[dict
             history.append({"step": step, "train_seconds": elapsed, **_scores(task, model)})
             print(f"official step {step}: {history[-1]['psnr_train']:.2f} dB train, {history[-1]['psnr_heldout']:.2f} held-out, "
                   f"{elapsed:.0f} s", file=sys.stderr, flush=True)
+            if history[-1]["psnr_train"] >= max(TARGETS):
+                break
     return summarise(history, "official recipe: Adam 1e-4 constant, full batch (explore_siren.ipynb)"), model
 
 
@@ -303,7 +306,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levers", default=",".join(LEVERS), help="comma-separated lever names (the official recipe always runs)")
     parser.add_argument("--seconds", type=float, default=170.0, help="training-time cap of each lever")
-    parser.add_argument("--official-seconds", type=float, default=300.0, help="training-time cap of the official recipe")
+    parser.add_argument("--official-seconds", type=float, default=2400.0,
+                        help="training-time cap of the official recipe; it stops sooner once its training pixels reach the "
+                             "last target, so the speed-ups are ratios of two measured times")
     parser.add_argument("--eval-every", type=int, default=10)
     parser.add_argument("--size", type=int, default=512, help="image side; the training grid is half of it")
     parser.add_argument("--image", default="camera",

@@ -563,6 +563,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "autoencoder": autoencoder, "reliability": reliability, "convergence": lambda: convergence("convergence.json"),
     "convergence-astronaut": lambda: convergence("convergence_astronaut.json"),
     "convergence-combo": lambda: convergence("convergence_combo.json"),
+    "convergence-official": lambda: convergence("convergence_official.json"),
     "convergence-sdf": lambda: sdf(("sdf_300_steps.json",)),
     "convergence-sdf-sign": lambda: sdf_sign("sdf_sign_300_steps.json"),
     "convergence-sdf-init": lambda: sdf_init(("sdf_init_300_steps_nearlinear.json", ", first version (nearly linear layers)"),
