@@ -572,6 +572,8 @@ TABLES: dict[str, Callable[[], str]] = {
     "convergence-audio": lambda: convergence_audio("convergence_audio.json"),
     "convergence-audio-counting": lambda: convergence_audio("convergence_audio_counting.json"),
     "convergence-audio-120s": lambda: convergence_audio("convergence_audio_120s.json"),
+    "convergence-audio-120s-full-clip": lambda: convergence_audio("convergence_audio_120s_full_clip.json"),
+    "convergence-audio-counting-120s": lambda: convergence_audio("convergence_audio_counting_120s.json"),
     **{name: lambda file=file: convergence_psnr(file, "{clip}", "target_db", "to {:g} dB", {"psnr": "mean frame PSNR (dB)"})
        for name, file in (("convergence-video", "convergence_video.json"),
                           ("convergence-video-frames100", "convergence_video_frames100.json"))},

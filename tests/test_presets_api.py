@@ -23,7 +23,7 @@ def test_fit_and_build_field_take_the_audio_presets_like_the_cli(tmp_path):
     field = sk.build_field(task=task, hidden_features=8, hidden_layers=1, seed=0)
     assert field.config.first_omega_0 == 3000.0 and field.config.in_features == 1  # not the global 30
     config = _resolve_config(None, {}, task)
-    assert config.lr == 1e-4 and config.eval_every == 250  # the audio fit presets, not lr 1e-3
+    assert (config.lr, config.batch_size, config.steps) == (3e-4, 16384, 950)  # the audio fit presets, not FitConfig's
     sk.fit(field, task, out=tmp_path / "api", steps=2)
     assert main(["audio", str(tmp_path / "a.wav"), "--steps", "2", "--hidden-features", "8", "--hidden-layers", "1", "--quiet",
                  "--out", str(tmp_path / "cli")]) == 0
