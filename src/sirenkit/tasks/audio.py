@@ -88,7 +88,7 @@ class AudioTask(ValueFit):
     these, and in the same seconds it ends far higher on Bach and on the counting clip (docs/convergence.md, audio)."""
     cli_examples: ClassVar[tuple[str, ...]] = (
         "sirenkit audio clip.wav --steps 500 --out runs/audio-clip",
-        "sirenkit audio voice.flac --steps 300 --batch-size 16384 --hidden-features 128",
+        "sirenkit audio voice.flac --steps 300 --hidden-features 128 --batch-size 0",
     )
 
     def __init__(self, samples: np.ndarray, *, sample_rate: int, config: AudioConfig | None = None) -> None:
