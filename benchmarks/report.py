@@ -569,11 +569,8 @@ TABLES: dict[str, Callable[[], str]] = {
     "convergence-sdf-init": lambda: sdf_init(("sdf_init_300_steps_nearlinear.json", ", first version (nearly linear layers)"),
                                              ("sdf_init_300_steps.json", " (final: waves, half the units), radius 0.5"),
                                              ("sdf_init_300_steps_r07.json", " (final), --init-radius 0.7")),
-    "convergence-audio": lambda: convergence_audio("convergence_audio.json"),
-    "convergence-audio-counting": lambda: convergence_audio("convergence_audio_counting.json"),
-    "convergence-audio-120s": lambda: convergence_audio("convergence_audio_120s.json"),
-    "convergence-audio-120s-full-clip": lambda: convergence_audio("convergence_audio_120s_full_clip.json"),
-    "convergence-audio-counting-120s": lambda: convergence_audio("convergence_audio_counting_120s.json"),
+    **{f"convergence-audio{suffix}": lambda suffix=suffix: convergence_audio(f"convergence_audio{suffix.replace('-', '_')}.json")
+       for suffix in ("", "-counting", "-120s", "-120s-full-clip", "-counting-120s")},
     **{name: lambda file=file: convergence_psnr(file, "{clip}", "target_db", "to {:g} dB", {"psnr": "mean frame PSNR (dB)"})
        for name, file in (("convergence-video", "convergence_video.json"),
                           ("convergence-video-frames100", "convergence_video_frames100.json"))},
