@@ -574,6 +574,9 @@ TABLES: dict[str, Callable[[], str]] = {
     **{name: lambda file=file: convergence_psnr(file, "{clip}", "target_db", "to {:g} dB", {"psnr": "mean frame PSNR (dB)"})
        for name, file in (("convergence-video", "convergence_video.json"),
                           ("convergence-video-frames100", "convergence_video_frames100.json"))},
+    "convergence-video-full-clip": lambda: convergence_psnr(
+        "convergence_video_full_clip.json", "{clip}", "target_db", "to the paper's {:g} dB",
+        {"psnr": "mean frame PSNR (dB)", "psnr_std": "its std over frames (dB)"}),
     **{f"convergence-poisson{suffix}": lambda name=name: convergence_psnr(
         name, "{image} (longer side {size}), from its {gradient_filter} gradient", "paper_db", "to the paper's {:g} dB",
         {"psnr": "PSNR (dB)", "psnr_gradient": "gradient PSNR (dB)"})
