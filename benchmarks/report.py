@@ -403,8 +403,8 @@ def demo() -> str:
         "\n\n" + source("demo.json")
 
 
-def div2k16() -> str:
-    r = result("div2k16.json")
+def div2k16(name: str) -> str:
+    r = result(name)
 
     def reached(row: dict, target: float) -> str:
         steps = row[f"steps_to_{target}"]
@@ -420,7 +420,7 @@ def div2k16() -> str:
                   "steps / s to 37.10 dB"], rows) + \
         f"\n\n{r['images']}; cosine schedule over {r['schedule_steps']} steps (the probe's {r['probe_s_per_step']:.2f} s/step). " \
         f"Goal: mean ≥ {r['goal_db']:.2f} dB: **{'met' if r['goal_met'] else 'not met'}**. EVOS's reference ({evos['recipe']}): " \
-        f"{reference}.\n\n" + source("div2k16.json")
+        f"{reference}.\n\n" + source(name)
 
 
 PDE_LEVER_FILES = ("pde_levers.json", "pde_levers_square.json", "pde_levers_velocity_square.json", "pde_levers_wave_offcentre.json")
@@ -557,7 +557,8 @@ TABLES: dict[str, Callable[[], str]] = {
     "speed-steps": speed_steps, "speed-quality": speed_quality, "image": image,
     "compare": lambda: compare("compare.json"), "compare-astronaut": lambda: compare("compare_astronaut.json"),
     "audio": audio, "video": video, "poisson": poisson, "poisson-steps": poisson_steps, "sdf": sdf, "physics": physics,
-    "compile": compile_table, "demo": demo, "div2k16": div2k16, "fwi-fd": fwi_fd, "fwi-methods": fwi_methods,
+    "compile": compile_table, "demo": demo, "div2k16": lambda: div2k16("div2k16.json"),
+    "div2k16-batch16384": lambda: div2k16("div2k16_batch16384.json"), "fwi-fd": fwi_fd, "fwi-methods": fwi_methods,
     "fwi-anomaly-sign": fwi_anomaly_sign, "helmholtz-deepxde": helmholtz_deepxde, "pde-levers": pde_levers, "pde-defaults": pde_defaults,
     "precision": precision, "minibatch": minibatch, "batched": batched, "prior": prior,
     "autoencoder": autoencoder, "reliability": reliability, "convergence": lambda: convergence("convergence.json"),
