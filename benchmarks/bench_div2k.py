@@ -5,8 +5,9 @@ The convergence issue's goal: the mean PSNR after 300 s of training on this 2-co
 steps, 180 s on an RTX 3090 (EVOS's published table: 31.06 / 34.34 / 37.10 dB after 1k / 2k / 5k
 steps). Each image is fitted as `sirenkit image <file> --size 512 [--batch-size N]` fits it (3x256
 SIREN, weight scale 1.5, Adam 1e-3, full batch unless `--batch-size` says), except that the cosine
-schedule spans the steps that fit in the budget, estimated from the seconds per step of a probe fit of the first image, and
-training stops at the budget (`--max-seconds`). Every pixel is trained, as in EVOS; the held-out-pixel PSNR is not measured here
+schedule spans the steps that fit in the budget, estimated from the seconds per step of a probe fit of
+the first image, and training stops at the budget (`--max-seconds`). Every pixel is a training pixel,
+as in EVOS, and the PSNR is over all of them; the held-out-pixel PSNR is not measured here
 (it needs a second fit per image: another 80 minutes). Steps and seconds to 34.34 and 37.10 dB come
 from an evaluation every `--eval-every` steps (evaluation time is not training time).
 
