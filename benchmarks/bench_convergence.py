@@ -14,7 +14,8 @@ The official recipe (explore_siren.ipynb: Adam 1e-4, constant lr, full batch) is
 
 Audio (``--task audio --clip bach``): the same levers on the paper's clip, with the audio presets
 (omega_0 3000) and 16384 random samples per step as in bench_audio.py; the quality is the MSE over
-every sample of the normalised clip, and the time is to the paper's MSE and to ten times it.
+every sample of the normalised clip, and the time is to the paper's MSE and to ten times it. ``--seeds 0,1,2`` repeats
+each lever per seed; ``--heldout`` trains on the even samples and scores the odd ones between them.
 
 Video (``--task video``): bench_video.py's clip (bikes frames 0:25 at 68x160), network and batch (16384 random
 pixels per step, Adam 1e-3 cosine), mean frame PSNR and the seconds to the issue's 43 dB; with ``--frames 0:250
@@ -38,6 +39,7 @@ from sirenkit.callbacks import Callback
 from sirenkit.differences import image_gradient, image_laplacian
 from sirenkit.plots import figure, save_figure
 from sirenkit.render import evaluate_derivatives
+from sirenkit.tasks.audio import AudioTask, render_audio
 from sirenkit.tasks.image import ImageConfig, ImageTask
 from sirenkit.tasks.poisson import derivative_psnr
 
@@ -75,6 +77,7 @@ AUDIO_BATCH = 16384
 AUDIO_LEVERS: dict[str, tuple[str, dict, dict]] = {
     "adam": ("Adam 3e-4 (bench_audio.py's), cosine, 16384 random samples per step", {}, {"lr": 3e-4}),
     "scale1.5": ("weight scale alpha 1.5, Adam 3e-4", {"weight_scale": 1.5}, {"lr": 3e-4}),
+    "scale2.0": ("weight scale alpha 2.0, Adam 3e-4", {"weight_scale": 2.0}, {"lr": 3e-4}),
     "soap": ("SOAP (heavyball), lr 1e-3", {}, {"optimizer": "soap", "lr": 1e-3}),
     "full-clip": ("the audio command's presets until this lever: every sample each step, Adam 1e-4, weight scale alpha 1.5",
                   {"weight_scale": 1.5}, {"lr": 1e-4, "batch_size": 0}),
@@ -139,16 +142,16 @@ class _MetricHistory(Callback):
 
 
 def run_task_levers(task, levers: dict[str, tuple[str, dict, dict]], names: list[str], seconds: float, steps: int,
-                    metrics: tuple[str, ...], **fit_settings) -> dict[str, dict]:
-    """Each lever for `steps` steps (its cosine schedule spans them) or `seconds` of training, from the same seed; the
+                    metrics: tuple[str, ...], seed: int = 0, **fit_settings) -> dict[str, dict]:
+    """Each lever for `steps` steps (its cosine schedule spans them) or `seconds` of training, from the same `seed`; the
     `metrics` at every evaluation and at the end."""
     results = {}
     for name in names:
         description, field_overrides, fit_overrides = levers[name]
-        print(f"{name}: {description}", file=sys.stderr, flush=True)
-        field = sk.build_field(task=task, seed=0, **(PAPER_INIT | field_overrides))
+        print(f"{name} (seed {seed}): {description}", file=sys.stderr, flush=True)
+        field = sk.build_field(task=task, seed=seed, **(PAPER_INIT | field_overrides))
         record = _MetricHistory(metrics)
-        sk.fit(field, task, **({"steps": steps, "max_seconds": seconds, "tune_allocator": True, "callbacks": [record]}
+        sk.fit(field, task, **({"steps": steps, "max_seconds": seconds, "tune_allocator": True, "callbacks": [record], "seed": seed}
                                | fit_settings | fit_overrides))
         last = record.history[-1]
         results[name] = {"what": description, "history": record.history, "field": field_overrides, "fit": fit_overrides,
@@ -162,17 +165,45 @@ def seconds_to(history: list[dict], metric: str, target: float, *, above: bool) 
     return round(hit["train_seconds"], 1) if hit else None
 
 
-def run_audio(clip: str, names: list[str], seconds: float, steps: int) -> dict:
-    """Each audio lever for `steps` steps or `seconds` of training; MSE over the whole clip every 100 steps."""
-    from sirenkit.tasks import AudioTask
+class _EvenSamples(AudioTask):
+    """A clip's even samples as the training set, its odd ones held out: `evaluate` adds "mse_heldout", the MSE of the
+    field at the samples between the training ones (what weight scaling may trade for speed)."""
 
+    def __init__(self, clip: AudioTask) -> None:
+        self.clip = clip.samples[: len(clip.samples) - 1 + len(clip.samples) % 2]  # odd length: the even samples span [-1, 1]
+        super().__init__(self.clip[::2], sample_rate=clip.sample_rate // 2)
+
+    def evaluate(self, field: torch.nn.Module) -> dict[str, float]:
+        between = render_audio(field, len(self.clip))[1::2]
+        return super().evaluate(field) | {"mse_heldout": float(np.mean((between - self.clip[1::2] / self.scale) ** 2))}
+
+    def linear_baseline(self) -> float:
+        """Held-out MSE of linear interpolation of the training samples: no learning at all, an independent reference."""
+        between = (self.clip[:-1:2] + self.clip[2::2]) / 2
+        return float(np.mean((between - self.clip[1::2]) ** 2) / self.scale**2)
+
+
+def run_audio(clip: str, names: list[str], seconds: float, steps: int, seeds: list[int], heldout: bool) -> dict:
+    """Each audio lever for `steps` steps or `seconds` of training, once per seed (rows "lever@seedN" when there are
+    several); MSE over the whole clip every 100 steps. With `heldout`, training sees the even samples only and the
+    odd ones score the values between them."""
     task = AudioTask.from_file(data_dir() / "audio" / f"gt_{clip}.wav")
+    if heldout:
+        task = _EvenSamples(task)
+    metrics = ("mse", "mse_heldout") if heldout else ("mse",)
     paper = AUDIO_PAPER_MSE[clip]
-    results = run_task_levers(task, AUDIO_LEVERS, names, seconds, steps, ("mse",), batch_size=AUDIO_BATCH, eval_every=100)
+    results = {}
+    for seed in seeds:
+        rows = run_task_levers(task, AUDIO_LEVERS, names, seconds, steps, metrics, seed=seed, batch_size=AUDIO_BATCH, eval_every=100)
+        results |= {(f"{name}@seed{seed}" if len(seeds) > 1 else name): row for name, row in rows.items()}
     for row in results.values():
         for label, target in (("paper", paper), ("10x_paper", 10 * paper)):
             row[f"seconds_to_{label}"] = seconds_to(row["history"], "mse", target, above=False)
-    return {"clip": clip, "samples": len(task.samples), "paper_mse": paper, "batch_size": AUDIO_BATCH, "levers": results}
+    report = {"clip": clip, "samples": len(task.samples), "paper_mse": paper, "batch_size": AUDIO_BATCH, "seeds": seeds,
+              "levers": results}
+    if heldout:
+        report |= {"heldout": "trained on the even samples, scored on the odd ones", "heldout_linear": task.linear_baseline()}
+    return report
 
 
 def run_video(names: list[str], seconds: float, steps: int, frames: str, size: tuple[int, int], eval_every: int | None) -> dict:
@@ -335,6 +366,9 @@ def main() -> None:
     parser.add_argument("--video-size", type=int, nargs=2, default=(68, 160), metavar=("H", "W"),
                         help="bikes.mp4 frame size (--task video); 0 0 keeps 272x640, the full-clip goal's")
     parser.add_argument("--clip", default="bach", choices=tuple(AUDIO_PAPER_MSE), help="audio clip (--task audio)")
+    parser.add_argument("--seeds", default="0", help="comma-separated seeds of each audio lever (--task audio)")
+    parser.add_argument("--heldout", action="store_true",
+                        help="train on the clip's even samples and score the odd ones between them (--task audio)")
     parser.add_argument("--steps", type=int, default=600,
                         help="steps of each audio, video or poisson lever (its cosine schedule spans them)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/convergence.json"))
@@ -344,12 +378,16 @@ def main() -> None:
     levers = TASK_LEVERS.get(args.task, LEVERS)
     if args.task != "image" and args.levers == ",".join(LEVERS):
         names = list(levers)
+    try:
+        seeds = [int(s) for s in args.seeds.split(",") if s]
+    except ValueError:
+        parser.error(f"--seeds {args.seeds!r} must be comma-separated integers, e.g. 0,1,2")
     unknown = [n for n in names if n not in levers]
     if unknown:
         parser.error(f"unknown {args.task} lever {unknown[0]}; known: {', '.join(levers)}")
     provenance = Provenance("convergence")
     if args.task != "image":
-        run = {"audio": lambda: run_audio(args.clip, names, args.seconds, args.steps),
+        run = {"audio": lambda: run_audio(args.clip, names, args.seconds, args.steps, seeds, args.heldout),
                "video": lambda: run_video(names, args.seconds, args.steps, args.frames, tuple(args.video_size), args.eval_every),
                "poisson": lambda: run_poisson(args.image, names, args.seconds, args.steps)}[args.task]
         publish(args.out, run(), provenance)

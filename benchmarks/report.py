@@ -172,11 +172,16 @@ def convergence(name: str) -> str:
 def convergence_audio(name: str) -> str:
     r = result(name)
     cell = lambda v: f"{v:.1f} s" if v is not None else "not reached"  # noqa: E731
-    rows = [[f"`{name}`: {lever['what']}", f"{lever['mse']:.3g}", f"{lever['steps']} / {lever['train_seconds']:.0f}",
-             cell(lever["seconds_to_10x_paper"]), cell(lever["seconds_to_paper"])] for name, lever in r["levers"].items()]
-    header = [f"{r['clip']} ({r['samples']} samples)", "final MSE", "steps / s", f"to {10 * r['paper_mse']:.3g} (10× paper)",
+    heldout = "heldout" in r
+    rows = [[f"`{name}`: {lever['what']}", f"{lever['mse']:.3g}", *([f"{lever['mse_heldout']:.3g}"] if heldout else []),
+             f"{lever['steps']} / {lever['train_seconds']:.0f}", cell(lever["seconds_to_10x_paper"]), cell(lever["seconds_to_paper"])]
+            for name, lever in r["levers"].items()]
+    header = [f"{r['clip']} ({r['samples']} {'training ' if heldout else ''}samples)", "final MSE",
+              *(["held-out MSE (odd samples)"] if heldout else []), "steps / s", f"to {10 * r['paper_mse']:.3g} (10× paper)",
               f"to the paper's {r['paper_mse']:.3g}"]
-    return table(header, rows) + "\n\n" + source(name)
+    notes = (f"\n\nTrained on the even samples only. No learning at all: linear interpolation of them scores a held-out MSE "
+             f"of {r['heldout_linear']:.3g}.") if heldout else ""
+    return table(header, rows) + notes + "\n\n" + source(name)
 
 
 def convergence_psnr(name: str, subject: str, target_key: str, target_label: str, columns: dict[str, str]) -> str:
@@ -571,7 +576,8 @@ TABLES: dict[str, Callable[[], str]] = {
                                              ("sdf_init_300_steps.json", " (final: waves, half the units), radius 0.5"),
                                              ("sdf_init_300_steps_r07.json", " (final), --init-radius 0.7")),
     **{f"convergence-audio{suffix}": lambda suffix=suffix: convergence_audio(f"convergence_audio{suffix.replace('-', '_')}.json")
-       for suffix in ("", "-counting", "-120s", "-120s-full-clip", "-counting-120s")},
+       for suffix in ("", "-counting", "-120s", "-120s-full-clip", "-counting-120s", "-seeds", "-counting-seeds", "-heldout",
+                      "-counting-heldout")},
     **{name: lambda file=file: convergence_psnr(file, "{clip}", "target_db", "to {:g} dB", {"psnr": "mean frame PSNR (dB)"})
        for name, file in (("convergence-video", "convergence_video.json"),
                           ("convergence-video-frames100", "convergence_video_frames100.json"))},
