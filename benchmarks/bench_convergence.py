@@ -78,6 +78,7 @@ AUDIO_LEVERS: dict[str, tuple[str, dict, dict]] = {
     "adam": ("Adam 3e-4 (bench_audio.py's), cosine, 16384 random samples per step", {}, {"lr": 3e-4}),
     "scale1.5": ("weight scale alpha 1.5, Adam 3e-4", {"weight_scale": 1.5}, {"lr": 3e-4}),
     "scale2.0": ("weight scale alpha 2.0, Adam 3e-4", {"weight_scale": 2.0}, {"lr": 3e-4}),
+    "scale2.25": ("weight scale alpha 2.25, Adam 3e-4", {"weight_scale": 2.25}, {"lr": 3e-4}),
     "scale2.5": ("weight scale alpha 2.5 (its authors' default), Adam 3e-4", {"weight_scale": 2.5}, {"lr": 3e-4}),
     "soap": ("SOAP (heavyball), lr 1e-3", {}, {"optimizer": "soap", "lr": 1e-3}),
     "full-clip": ("the audio command's presets until this lever: every sample each step, Adam 1e-4, weight scale alpha 1.5",
