@@ -577,7 +577,7 @@ TABLES: dict[str, Callable[[], str]] = {
                                              ("sdf_init_300_steps_r07.json", " (final), --init-radius 0.7")),
     **{f"convergence-audio{suffix}": lambda suffix=suffix: convergence_audio(f"convergence_audio{suffix.replace('-', '_')}.json")
        for suffix in ("", "-counting", "-120s", "-120s-full-clip", "-counting-120s", "-seeds", "-counting-seeds", "-heldout",
-                      "-counting-heldout", "-scale25-seeds")},
+                      "-counting-heldout", "-scale225-seeds", "-scale25-seeds")},
     **{name: lambda file=file: convergence_psnr(file, "{clip}", "target_db", "to {:g} dB", {"psnr": "mean frame PSNR (dB)"})
        for name, file in (("convergence-video", "convergence_video.json"),
                           ("convergence-video-frames100", "convergence_video_frames100.json"))},
